@@ -1,0 +1,1 @@
+"""Dagster orchestration for the ledgerlink Meltano jobs."""

@@ -1,0 +1,5 @@
+"""The Dagster code location: assets, schedules and sensors arrive with the orchestration issue."""
+
+import dagster as dg
+
+defs = dg.Definitions()

@@ -1,0 +1,1 @@
+"""Singer tap for Pipedrive, built on singer-sdk and the ledgerlink core."""

@@ -1,0 +1,1 @@
+"""Singer tap for QuickBooks Online, built on singer-sdk and the ledgerlink core."""

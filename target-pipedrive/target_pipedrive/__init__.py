@@ -1,0 +1,1 @@
+"""Singer target for Pipedrive, built on singer-sdk and the ledgerlink core."""

@@ -1,0 +1,1 @@
+"""Singer target for ShipStation, built on singer-sdk and the ledgerlink core."""

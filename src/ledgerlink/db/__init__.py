@@ -1,0 +1,61 @@
+"""PostgreSQL access: one DSN (a server by URL, else the embedded one), a pool, migrations."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import psycopg
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool
+
+from ledgerlink import config
+from ledgerlink.db import embedded, migrations
+
+_lock = threading.Lock()
+_pool: ConnectionPool[psycopg.Connection[dict]] | None = None  # type: ignore[type-arg]
+_pool_dsn: str | None = None
+
+
+def dsn() -> str:
+    """The DSN in force: `LEDGERLINK_DATABASE_URL`, or the embedded server (started if needed)."""
+    return config.database_url() or embedded.ensure_started()
+
+
+def pool() -> ConnectionPool[psycopg.Connection[dict]]:  # type: ignore[type-arg]
+    """The process-wide pool, created on first use with migrations applied."""
+    global _pool, _pool_dsn
+    with _lock:
+        url = dsn()
+        if _pool is not None and _pool_dsn == url:
+            return _pool
+        if _pool is not None:
+            _pool.close()
+        migrations.upgrade(url)
+        _pool = ConnectionPool(
+            url,
+            min_size=1,
+            max_size=4,
+            kwargs={"row_factory": dict_row},
+            open=True,
+            name="ledgerlink",
+        )
+        _pool_dsn = url
+        return _pool
+
+
+@contextmanager
+def connection() -> Iterator[psycopg.Connection[dict]]:  # type: ignore[type-arg]
+    """A pooled connection; the block is one transaction, committed on success."""
+    with pool().connection() as conn:
+        yield conn
+
+
+def close() -> None:
+    """Close the pool (tests switch databases; long-lived processes call it on shutdown)."""
+    global _pool, _pool_dsn
+    with _lock:
+        if _pool is not None:
+            _pool.close()
+        _pool, _pool_dsn = None, None

@@ -1,0 +1,63 @@
+"""The embedded PostgreSQL under `.ledgerlink/pgdata`, started on first use and shared by processes.
+
+pgserver ships real server binaries in its wheel. The server outlives the process that started it
+(taps, targets, Dagster and the CLI all come and go) until `ledgerlink db stop`; pgserver's
+inter-process lock makes concurrent first starts safe.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import warnings
+from pathlib import Path
+from typing import Any
+
+from ledgerlink import config
+
+DATABASE = "ledgerlink"
+log = logging.getLogger(__name__)
+# pgserver narrates every start at INFO, with full command lines; only its problems matter here.
+logging.getLogger("pgserver").setLevel(logging.WARNING)
+
+
+def data_dir() -> Path:
+    return config.state_dir() / "pgdata"
+
+
+def _server(create: bool) -> Any:
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI); the fallback is fine.
+        warnings.simplefilter("ignore")
+        import pgserver
+
+    pgdata = data_dir()
+    if not create and not (pgdata / "PG_VERSION").exists():
+        return None
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    log.info("Starting the embedded PostgreSQL in %s", pgdata)
+    return pgserver.get_server(pgdata, cleanup_mode=None)  # type: ignore[attr-defined]
+
+
+def ensure_started() -> str:
+    """Start the server if needed, make sure the `ledgerlink` database exists, return its DSN."""
+    server = _server(create=True)
+    import psycopg
+
+    with psycopg.connect(server.get_uri("postgres"), autocommit=True) as conn:
+        found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,))
+        if not found.fetchone():
+            # Another process may create it between our check and our CREATE.
+            with contextlib.suppress(psycopg.errors.DuplicateDatabase):
+                conn.execute(f'CREATE DATABASE "{DATABASE}"')
+    return str(server.get_uri(DATABASE))
+
+
+def stop() -> bool:
+    """Stop the embedded server; False when there was none running."""
+    server = _server(create=False)
+    if server is None:
+        return False
+    server.cleanup_mode = "stop"
+    server._cleanup()  # pgserver's only stop path; it also forgets this process's handle
+    return True

@@ -38,25 +38,25 @@ def available() -> list[Migration]:
 def upgrade(dsn: str) -> list[Migration]:
     """Apply the migrations the database lacks; return those applied (empty when up to date)."""
     applied: list[Migration] = []
-    with psycopg.connect(dsn, autocommit=True) as conn:
+    with psycopg.connect(dsn, autocommit=True) as conn, conn.transaction():
+        # Even CREATE TABLE IF NOT EXISTS races between sessions, so it goes under the lock too.
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
         conn.execute(
             "CREATE TABLE IF NOT EXISTS ledgerlink_migrations ("
             " version integer PRIMARY KEY, name text NOT NULL,"
             " applied_at timestamptz NOT NULL DEFAULT now())"
         )
-        with conn.transaction():
-            conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
-            done = {row[0] for row in conn.execute("SELECT version FROM ledgerlink_migrations")}
-            for migration in available():
-                if migration.version in done:
-                    continue
-                log.info("Applying migration %04d %s", migration.version, migration.name)
-                conn.execute(migration.sql.encode())
-                conn.execute(
-                    "INSERT INTO ledgerlink_migrations (version, name) VALUES (%s, %s)",
-                    (migration.version, migration.name),
-                )
-                applied.append(migration)
+        done = {row[0] for row in conn.execute("SELECT version FROM ledgerlink_migrations")}
+        for migration in available():
+            if migration.version in done:
+                continue
+            log.info("Applying migration %04d %s", migration.version, migration.name)
+            conn.execute(migration.sql.encode())
+            conn.execute(
+                "INSERT INTO ledgerlink_migrations (version, name) VALUES (%s, %s)",
+                (migration.version, migration.name),
+            )
+            applied.append(migration)
     return applied
 
 

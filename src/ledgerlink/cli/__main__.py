@@ -1,0 +1,5 @@
+"""`python -m ledgerlink.cli` runs the `ledgerlink` command."""
+
+from ledgerlink.cli import main
+
+main()

@@ -1,0 +1,102 @@
+#!/usr/bin/env python3
+"""The two commands of the README, for a machine that has only Python and pip.
+
+    python3 tasks.py demo   set up, then run the main job on the embedded defaults
+    python3 tasks.py test   set up, then run every check and the whole test suite
+
+Setup installs uv from PyPI when it is missing and syncs the locked workspace into `.venv`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV_BIN = ROOT / ".venv" / "bin"
+PG15_BIN = Path("/usr/lib/postgresql/15/bin")
+
+
+def run(*args: str | Path, env: dict[str, str] | None = None) -> None:
+    print("+", " ".join(str(a) for a in args), flush=True)
+    subprocess.run([str(a) for a in args], cwd=ROOT, env=env, check=True)
+
+
+def uv() -> list[str]:
+    found = shutil.which("uv")
+    if found:
+        return [found]
+    with contextlib.suppress(subprocess.CalledProcessError):
+        subprocess.run([sys.executable, "-m", "uv", "--version"], check=True, capture_output=True)
+        return [sys.executable, "-m", "uv"]
+    print("Installing uv from PyPI", flush=True)
+    pip = [sys.executable, "-m", "pip", "install", "--quiet", "uv"]
+    if subprocess.run(pip, check=False).returncode != 0:
+        run(*pip, "--user")
+    return [sys.executable, "-m", "uv"]
+
+
+def setup() -> None:
+    run(*uv(), "sync", "--all-packages", "--frozen")
+
+
+def tool(name: str) -> Path:
+    return VENV_BIN / name
+
+
+def demo() -> None:
+    setup()
+    run(tool("ledgerlink"), "demo")
+
+
+def test() -> None:
+    setup()
+    run(tool("ruff"), "check", ".")
+    run(tool("mypy"))
+    run(tool("pytest"), "-p", "no:cacheprovider")
+    if PG15_BIN.is_dir():
+        # The same store and token tests once more, against a real server over TCP.
+        with postgres_server() as url:
+            env = os.environ | {"LEDGERLINK_TEST_DATABASE_URL": url}
+            run(tool("pytest"), "-p", "no:cacheprovider", "-m", "store", env=env)
+    else:
+        print(f"{PG15_BIN} not found: skipping the PostgreSQL-server pass", flush=True)
+
+
+@contextlib.contextmanager
+def postgres_server() -> Iterator[str]:
+    """A throwaway PostgreSQL 15 cluster on 127.0.0.1, run as an unprivileged user."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    data = Path(tempfile.mkdtemp(prefix="ledgerlink-pg15-"))
+    as_user: list[str] = []
+    if os.geteuid() == 0:  # PostgreSQL refuses to run as root
+        shutil.chown(data, "postgres")
+        as_user = ["runuser", "-u", "postgres", "--"]
+    run(*as_user, PG15_BIN / "initdb", "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8")
+    options = f"-h 127.0.0.1 -p {port} -k {data}"
+    run(*as_user, PG15_BIN / "pg_ctl", "-D", data, "-o", options, "-l", data / "log", "-w", "start")
+    try:
+        yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        run(*as_user, PG15_BIN / "pg_ctl", "-D", data, "-m", "fast", "-w", "stop")
+        shutil.rmtree(data, ignore_errors=True)
+
+
+COMMANDS = {"demo": demo, "test": test, "setup": setup}
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2 or sys.argv[1] not in COMMANDS:
+        sys.exit(f"usage: python3 {Path(__file__).name} {{{'|'.join(COMMANDS)}}}")
+    try:
+        COMMANDS[sys.argv[1]]()
+    except subprocess.CalledProcessError as exc:
+        sys.exit(exc.returncode or 1)

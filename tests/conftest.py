@@ -1,0 +1,69 @@
+"""Shared fixtures: a fresh PostgreSQL database per test session and a secret key.
+
+By default the database lives on the embedded server (started by ledgerlink's own code under
+`.ledgerlink/test-project/`); `LEDGERLINK_TEST_DATABASE_URL` points the suite at a server instead.
+Either way each session gets its own database, dropped at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from ledgerlink import crypto, db, redact
+from ledgerlink.db import embedded
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _server_url() -> str:
+    explicit = os.environ.get("LEDGERLINK_TEST_DATABASE_URL")
+    if explicit:
+        return explicit
+    os.environ["LEDGERLINK_PROJECT_DIR"] = str(ROOT / ".ledgerlink" / "test-project")
+    os.environ.pop("LEDGERLINK_DATABASE_URL", None)
+    return embedded.ensure_started()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def database_url() -> Iterator[str]:
+    """Every test and every subprocess it starts uses this database and key."""
+    redact.install()
+    server = _server_url()
+    name = f"ll_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = make_conninfo(server, dbname=name)
+    os.environ["LEDGERLINK_DATABASE_URL"] = url
+    os.environ["LEDGERLINK_SECRET_KEY"] = crypto.generate_key()
+    yield url
+    db.close()
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def clean_db(database_url: str) -> Iterator[str]:
+    """The session database with every ledgerlink table emptied before the test."""
+    db.pool()  # applies migrations on first use
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        tables = [
+            r[0]
+            for r in conn.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+                " AND tablename <> 'ledgerlink_migrations'"
+            )
+        ]
+        if tables:
+            conn.execute("TRUNCATE " + ", ".join(f'"{t}"' for t in tables))
+    yield database_url
+
+
+def database_name(url: str) -> str:
+    return conninfo_to_dict(url)["dbname"]  # type: ignore[return-value]

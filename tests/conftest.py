@@ -20,6 +20,7 @@ from ledgerlink import crypto, db, redact
 from ledgerlink.db import embedded
 
 ROOT = Path(__file__).resolve().parents[1]
+pytest_plugins = ["tests.leakcheck"]
 
 
 def _server_url() -> str:

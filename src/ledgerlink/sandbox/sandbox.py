@@ -36,8 +36,12 @@ class ServiceSpec:
 
 
 SERVICES: tuple[ServiceSpec, ...] = (
-    ServiceSpec("quickbooks", 0, "ledgerlink.sandbox.quickbooks.service:build",
-                "ledgerlink.sandbox.quickbooks.service:env_vars"),
+    ServiceSpec(
+        "quickbooks",
+        0,
+        "ledgerlink.sandbox.quickbooks.service:build",
+        "ledgerlink.sandbox.quickbooks.service:env_vars",
+    ),
     # Hook for the next emulators (uncomment when their modules exist):
     # ServiceSpec("pipedrive", 1, "ledgerlink.sandbox.pipedrive.service:build",
     #             "ledgerlink.sandbox.pipedrive.service:env_vars"),
@@ -60,7 +64,9 @@ def static_env(port: int, seed: str = "demo", host: str = "127.0.0.1") -> dict[s
 
 
 class Sandbox:
-    def __init__(self, seed: str = "demo", size: str | None = None, clock: Clock | None = None):
+    def __init__(
+        self, seed: str = "demo", size: str | None = None, clock: Clock | None = None
+    ) -> None:
         self.seed = seed
         self.size = size or seed
         self.clock = clock or Clock()
@@ -96,8 +102,11 @@ class Sandbox:
         return env
 
     def describe(self) -> list[str]:
-        return [line for name, running in self.running.items()
-                for line in self.services[name].describe(running.url)]
+        return [
+            line
+            for name, running in self.running.items()
+            for line in self.services[name].describe(running.url)
+        ]
 
     def stop(self) -> None:
         for name, running in list(self.running.items()):
@@ -109,7 +118,9 @@ class Sandbox:
         return self
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
         self.stop()

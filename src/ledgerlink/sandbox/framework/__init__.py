@@ -15,7 +15,8 @@ Public API (import from ``ledgerlink.sandbox.framework``):
   clock-driven rate limiting (``ratelimit``).
 - ``FaultRule`` — the fault-injection rule and its JSON form (``faults``).
 - ``ResetOptions`` — what ``POST /_sandbox/reset`` clears (``service``).
-- ``serve_in_thread(app, port=0) -> RunningService`` (``.url``, ``.port``, ``.stop()``) (``runner``).
+- ``serve_in_thread(app, port=0) -> RunningService`` (``.url``, ``.port``, ``.stop()``)
+  (``runner``).
 - ``SandboxService`` — what a service module hands to ``ledgerlink.sandbox.sandbox.Sandbox``
   (``protocol``).
 

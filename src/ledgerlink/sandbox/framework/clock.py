@@ -53,7 +53,7 @@ class Clock:
             return self._frozen_at
 
     def advance(self, seconds: float) -> datetime:
-        """Move the clock forward (negative values are refused: nothing in the sandbox expects it)."""
+        """Move the clock forward (never backwards: nothing in the sandbox expects that)."""
         if seconds < 0:
             raise ValueError("Clock.advance only moves forward")
         step = timedelta(seconds=seconds)

@@ -3,9 +3,9 @@
 A rule matches on HTTP method and path, and fires a limited or unlimited number of times:
 
     {"kind": "status",   "status": 503, "method": "GET", "path": "/v3/company/*/query", "count": 2}
-    {"kind": "delay",    "delay_seconds": 5, "path": "/v1/deals"}      # slow, then served normally
+    {"kind": "delay",    "delay_seconds": 5, "path": "/v1/deals"}      # slow, then served
     {"kind": "reset",    "path": "*", "count": 1}                      # TCP reset, no response
-    {"kind": "throttle", "count": 20}                                  # a 429 storm (service's body)
+    {"kind": "throttle", "count": 20}                                  # 429 storm (service's body)
 
 Fields: ``method`` ("*" or a verb), ``path`` (a glob on the request path such as
 ``/v3/company/*/query``, or an exact route template such as ``/v3/company/{realm}/query``),
@@ -56,7 +56,14 @@ class FaultRule:
         if not isinstance(data, dict):
             raise ValueError("a fault rule is a JSON object")
         unknown = set(data) - {
-            "kind", "method", "path", "count", "skip", "status", "body", "content_type",
+            "kind",
+            "method",
+            "path",
+            "count",
+            "skip",
+            "status",
+            "body",
+            "content_type",
             "delay_seconds",
         }
         if unknown:

@@ -14,8 +14,8 @@ import asyncio
 import socket
 import struct
 
-from starlette.routing import BaseRoute, Match
 from starlette.responses import Response
+from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ledgerlink.sandbox.framework.runner import TRANSPORT_SCOPE_KEY

@@ -31,7 +31,8 @@ class RequestStats:
 
     def snapshot(self) -> dict[str, object]:
         with self._lock:
-            return {"total": sum(self._counts.values()), "routes": dict(sorted(self._counts.items()))}
+            routes = dict(sorted(self._counts.items()))
+            return {"total": sum(routes.values()), "routes": routes}
 
     def reset(self) -> None:
         with self._lock:

@@ -31,14 +31,29 @@ def generate(seed: str, size: str, now: datetime) -> dict[str, list[dict[str, An
     stamp = pacific(now)
     meta = {"CreateTime": stamp, "LastUpdatedTime": stamp}
     customers = [
-        {"Id": str(i), "SyncToken": "0", "DisplayName": f"{seed} customer {i}", "Active": True,
-         "domain": "QBO", "sparse": False, "MetaData": meta}
+        {
+            "Id": str(i),
+            "SyncToken": "0",
+            "DisplayName": f"{seed} customer {i}",
+            "Active": True,
+            "domain": "QBO",
+            "sparse": False,
+            "MetaData": meta,
+        }
         for i in range(1, count + 1)
     ]
     invoices = [
-        {"Id": str(100 + i), "SyncToken": "0", "DocNumber": str(1000 + i), "TotalAmt": 100.0,
-         "Balance": 100.0, "CustomerRef": {"value": str(i)}, "domain": "QBO", "sparse": False,
-         "MetaData": meta}
+        {
+            "Id": str(100 + i),
+            "SyncToken": "0",
+            "DocNumber": str(1000 + i),
+            "TotalAmt": 100.0,
+            "Balance": 100.0,
+            "CustomerRef": {"value": str(i)},
+            "domain": "QBO",
+            "sparse": False,
+            "MetaData": meta,
+        }
         for i in range(1, count + 1)
     ]
     return {"Customer": customers, "Invoice": invoices}
@@ -73,8 +88,15 @@ class RealmStore:
             raise not_found(entity)
         return row
 
-    def write(self, entity: str, body: dict[str, Any], *, operation: str | None,
-              include: set[str], request_id: str | None) -> dict[str, Any]:
+    def write(
+        self,
+        entity: str,
+        body: dict[str, Any],
+        *,
+        operation: str | None,
+        include: set[str],
+        request_id: str | None,
+    ) -> dict[str, Any]:
         table = self.tables.setdefault(entity, {})
         stamp = pacific(self.now())
         if operation == "delete":
@@ -91,8 +113,14 @@ class RealmStore:
             self._log(entity, row["Id"], "Update")
             return row
         self.next_id += 1
-        row = {**body, "Id": str(self.next_id), "SyncToken": "0", "domain": "QBO",
-               "sparse": False, "MetaData": {"CreateTime": stamp, "LastUpdatedTime": stamp}}
+        row = {
+            **body,
+            "Id": str(self.next_id),
+            "SyncToken": "0",
+            "domain": "QBO",
+            "sparse": False,
+            "MetaData": {"CreateTime": stamp, "LastUpdatedTime": stamp},
+        }
         table[row["Id"]] = row
         self._log(entity, row["Id"], "Create")
         return row
@@ -101,8 +129,11 @@ class RealmStore:
         return {"QueryResponse": [{}]}
 
     def batch(self, items: list[dict[str, Any]], *, request_id: str | None) -> list[dict[str, Any]]:
-        return [{"bId": item.get("bId"), "QueryResponse": self.query(item["Query"], include=set())}
-                for item in items if "Query" in item]
+        return [
+            {"bId": item.get("bId"), "QueryResponse": self.query(item["Query"], include=set())}
+            for item in items
+            if "Query" in item
+        ]
 
     def invoice_pdf(self, id: str) -> bytes:
         self.read("Invoice", id, include=set())

@@ -29,12 +29,42 @@ log = logging.getLogger(__name__)
 ENTITY_NAMES = {
     name.lower(): name
     for name in (
-        "Account Attachable Bill BillPayment Budget Class CompanyCurrency CompanyInfo CreditMemo "
-        "Customer CustomerType Department Deposit Employee Estimate ExchangeRate Invoice Item "
-        "JournalCode JournalEntry Payment PaymentMethod Preferences Purchase PurchaseOrder "
-        "RefundReceipt SalesReceipt TaxAgency TaxCode TaxRate Term TimeActivity Transfer Vendor "
-        "VendorCredit"
-    ).split()
+        "Account",
+        "Attachable",
+        "Bill",
+        "BillPayment",
+        "Budget",
+        "Class",
+        "CompanyCurrency",
+        "CompanyInfo",
+        "CreditMemo",
+        "Customer",
+        "CustomerType",
+        "Department",
+        "Deposit",
+        "Employee",
+        "Estimate",
+        "ExchangeRate",
+        "Invoice",
+        "Item",
+        "JournalCode",
+        "JournalEntry",
+        "Payment",
+        "PaymentMethod",
+        "Preferences",
+        "Purchase",
+        "PurchaseOrder",
+        "RefundReceipt",
+        "SalesReceipt",
+        "TaxAgency",
+        "TaxCode",
+        "TaxRate",
+        "Term",
+        "TimeActivity",
+        "Transfer",
+        "Vendor",
+        "VendorCredit",
+    )
 }
 
 
@@ -88,9 +118,13 @@ class ApiRoutes:
         try:
             if store is None:
                 # A valid token for this realm but no company behind it: the service's 3100.
-                raise QboFault("3100", "ApplicationAuthorizationFailed",
-                               f"Company {realm} not found", status=403,
-                               type="AuthorizationFault")
+                raise QboFault(
+                    "3100",
+                    "ApplicationAuthorizationFailed",
+                    f"Company {realm} not found",
+                    status=403,
+                    type="AuthorizationFault",
+                )
             with self.lock:
                 result = work(store)
         except QboFault as fault:
@@ -134,8 +168,9 @@ class ApiRoutes:
             # Clients may wrap the entity ({"Invoice": {...}}) or send it bare; QBO takes both.
             if len(body) == 1 and name in body and isinstance(body[name], dict):
                 body = body[name]
-            result = store.write(name, body, operation=operation, include=inc,
-                                 request_id=request_id)
+            result = store.write(
+                name, body, operation=operation, include=inc, request_id=request_id
+            )
             return {name: result}
 
         return await self._run(request, work)
@@ -146,8 +181,10 @@ class ApiRoutes:
 
         def work(store: RealmStoreLike) -> Any:
             if not [e for e in entities if e] or not changed_since:
-                raise request_rejected("Request is missing required parameters",
-                                       "entities and changedSince are required")
+                raise request_rejected(
+                    "Request is missing required parameters",
+                    "entities and changedSince are required",
+                )
             result = store.cdc([e for e in entities if e], changed_since)
             if isinstance(result, dict) and "CDCResponse" in result:
                 return result

@@ -67,7 +67,8 @@ class Envelope:
         return Response(_dumps(body), status, self._headers(), media_type=JSON_TYPE)
 
     def fault(self, scope: Scope, fault: QboFault, status: int | None = None) -> Response:
-        return self.ok(scope, {"Fault": fault.to_fault()}, fault.status if status is None else status)
+        code = fault.status if status is None else status
+        return self.ok(scope, {"Fault": fault.to_fault()}, code)
 
     def system_fault(self, scope: Scope, status: int = 500) -> Response:
         fault = QboFault(
@@ -86,8 +87,10 @@ class Envelope:
         mode = self.settings.throttle_response
         if mode == "xml":
             return Response(throttle_xml(), 429, self._headers(), media_type=XML_TYPE)
-        fault = {"Error": [{"Message": THROTTLE_MESSAGE, "Detail": THROTTLE_DETAIL,
-                            "code": "3001"}], "type": "SERVICE"}
+        fault = {
+            "Error": [{"Message": THROTTLE_MESSAGE, "Detail": THROTTLE_DETAIL, "code": "3001"}],
+            "type": "SERVICE",
+        }
         body = {"Fault": fault, "time": envelope_time(self.clock.now())}
         status = 200 if mode == "fault_in_200" else 429
         return Response(_dumps(body), status, self._headers(), media_type=JSON_TYPE)

@@ -140,8 +140,9 @@ class OAuthRoutes:
                     raise OAuthError("invalid_request")
                 if delay > 0:
                     await asyncio.sleep(delay)
-                body = self.state.exchange_code(client_id, form["code"],
-                                                form.get("redirect_uri"), hard)
+                body = self.state.exchange_code(
+                    client_id, form["code"], form.get("redirect_uri"), hard
+                )
                 return _json(body)
             raise OAuthError("unsupported_grant_type")
         except OAuthError as exc:
@@ -167,20 +168,25 @@ class OAuthRoutes:
 
     async def discovery(self, request: Request) -> Response:
         base = str(request.base_url).rstrip("/")
-        return JSONResponse({
-            "issuer": f"{base}/op/v1",
-            "authorization_endpoint": f"{base}/connect/oauth2",
-            "token_endpoint": f"{base}/oauth2/v1/tokens/bearer",
-            "userinfo_endpoint": f"{base}/v1/openid_connect/userinfo",
-            "revocation_endpoint": f"{base}/v2/oauth2/tokens/revoke",
-            "jwks_uri": f"{base}/op/v1/jwks",
-            "response_types_supported": ["code"],
-            "subject_types_supported": ["public"],
-            "id_token_signing_alg_values_supported": ["RS256"],
-            "scopes_supported": ["openid", "email", "profile", "address", "phone"],
-            "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
-            "claims_supported": ["aud", "exp", "iat", "iss", "realmid", "sub"],
-        })
+        return JSONResponse(
+            {
+                "issuer": f"{base}/op/v1",
+                "authorization_endpoint": f"{base}/connect/oauth2",
+                "token_endpoint": f"{base}/oauth2/v1/tokens/bearer",
+                "userinfo_endpoint": f"{base}/v1/openid_connect/userinfo",
+                "revocation_endpoint": f"{base}/v2/oauth2/tokens/revoke",
+                "jwks_uri": f"{base}/op/v1/jwks",
+                "response_types_supported": ["code"],
+                "subject_types_supported": ["public"],
+                "id_token_signing_alg_values_supported": ["RS256"],
+                "scopes_supported": ["openid", "email", "profile", "address", "phone"],
+                "token_endpoint_auth_methods_supported": [
+                    "client_secret_post",
+                    "client_secret_basic",
+                ],
+                "claims_supported": ["aud", "exp", "iat", "iss", "realmid", "sub"],
+            }
+        )
 
     async def jwks(self, request: Request) -> Response:
         return JSONResponse({"keys": []})  # no id_token is ever issued
@@ -189,13 +195,15 @@ class OAuthRoutes:
         check = self.state.check_access(bearer_token(request))
         if check.record is None or check.problem is not None:
             return _json({"error": "invalid_token"}, 401)
-        return _json({
-            "sub": f"sandbox-user-{check.record.connection.realm_id}",
-            "email": "sandbox.user@example.com",
-            "emailVerified": True,
-            "givenName": "Sandbox",
-            "familyName": "User",
-        })
+        return _json(
+            {
+                "sub": f"sandbox-user-{check.record.connection.realm_id}",
+                "email": "sandbox.user@example.com",
+                "emailVerified": True,
+                "givenName": "Sandbox",
+                "familyName": "User",
+            }
+        )
 
     # --- admin ---
 

@@ -31,7 +31,8 @@ from ledgerlink.sandbox.quickbooks.service_settings import (
     QboServiceSettings,
 )
 
-_JWE_HEADER = "eyJlbmMiOiJBMTI4Q0JDLUhTMjU2IiwiYWxnIjoiZGlyIn0"  # {"enc":"A128CBC-HS256","alg":"dir"}
+# base64url of {"enc":"A128CBC-HS256","alg":"dir"}: real access tokens are JWEs with this header.
+_JWE_HEADER = "eyJlbmMiOiJBMTI4Q0JDLUhTMjU2IiwiYWxnIjoiZGlyIn0"
 
 
 class OAuthError(Exception):
@@ -166,7 +167,9 @@ class OAuthState:
             record.connection = connection
             return self._token_response(connection, include_hard_expiry, now)
 
-    def connect(self, client_id: str, realm_id: str, include_hard_expiry: bool = True) -> dict[str, Any]:
+    def connect(
+        self, client_id: str, realm_id: str, include_hard_expiry: bool = True
+    ) -> dict[str, Any]:
         """Admin shortcut: a fresh connection as if the user had consented just now."""
         now = self.clock.now()
         with self._lock:
@@ -198,12 +201,11 @@ class OAuthState:
                 raise invalid_grant()
             connection = ticket.record.connection
             current = self._refresh[connection.current_refresh]
-            rotate = self.settings.refresh_token_rotation == "every_refresh" or (
-                now - current.issued_at
-            ).total_seconds() >= self.settings.rotation_min_age_seconds
-            if rotate:
-                grace = self.settings.old_refresh_token_after_rotation == "grace_24h"
-                current.dies_at = now + timedelta(hours=24) if grace else now
+            mode = self.settings.refresh_token_rotation
+            age = (now - current.issued_at).total_seconds()
+            if mode == "every_refresh" or age >= self.settings.rotation_min_age_seconds:
+                after = self.settings.old_refresh_token_after_rotation
+                current.dies_at = now + timedelta(hours=24) if after == "grace_24h" else now
                 self._new_refresh(connection, now)
             body = self._token_response(connection, ticket.include_hard_expiry, now)
             if connection.revoke_after_flight:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import importlib
 import threading
 from typing import Any
 
@@ -56,8 +57,11 @@ def env_vars(base_url: str, seed: str) -> dict[str, str]:
 
 def _backend() -> tuple[StoreFactory, Generate]:
     """The real store/generator when present, else the temporary stand-in."""
+    # importlib (not `from ... import`) while store.py/generator.py are being written; switch to
+    # plain imports and delete _standin.py once they exist.
     try:
-        from ledgerlink.sandbox.quickbooks import generator, store
+        store = importlib.import_module("ledgerlink.sandbox.quickbooks.store")
+        generator = importlib.import_module("ledgerlink.sandbox.quickbooks.generator")
     except ImportError:
         from ledgerlink.sandbox.quickbooks import _standin
 

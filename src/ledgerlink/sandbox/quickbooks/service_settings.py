@@ -1,7 +1,7 @@
 """Settings of the QBO HTTP surface (OAuth, gateway, limits, response format, webhooks).
 
 Served merged with the store's ``QboStoreSettings`` by ``GET|PATCH /_sandbox/settings``. Defaults
-are the best-known real behaviour (reference §3, §1.7, §7.3–7.4); the alternatives are the
+are the best-known real behaviour (reference §3, §1.7, §7.3, §7.4); the alternatives are the
 unverified or historical variants a client must also survive.
 """
 
@@ -25,10 +25,10 @@ class QboServiceSettings:
     refresh_token_hard_ttl_seconds: int = 5 * 365 * 86_400
     # "daily": a refresh returns a new value only once the current one is >= 24 h old;
     # "every_refresh": every refresh rotates (shakes out persistence bugs).
-    refresh_token_rotation: Literal["daily", "every_refresh"] = "daily"
+    refresh_token_rotation: Literal["daily", "every_refresh"] = "daily"  # noqa: S105
     rotation_min_age_seconds: int = 86_400
     # What happens to the previous refresh token when a new one is issued (docs disagree).
-    old_refresh_token_after_rotation: Literal["immediate", "grace_24h"] = "immediate"
+    old_refresh_token_after_rotation: Literal["immediate", "grace_24h"] = "immediate"  # noqa: S105
     # Reuse of a superseded or in-flight refresh token also revokes the connection (Intuit
     # "may treat this as a security issue"); off by default.
     revoke_winner_on_reuse: bool = False

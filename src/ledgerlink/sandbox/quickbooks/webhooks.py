@@ -20,6 +20,7 @@ import hashlib
 import hmac
 import itertools
 import json
+import logging
 import threading
 import uuid
 from collections import deque
@@ -35,8 +36,15 @@ from ledgerlink.sandbox.quickbooks.service_settings import QboServiceSettings
 from ledgerlink.sandbox.quickbooks.store_api import ChangeLike, RealmStoreLike
 
 RETRY_SCHEDULE_SECONDS = (10, 20, 30, 300, 1200, 7200, 14400, 21600)
-_VERBS = {"Create": "created", "Update": "updated", "Delete": "deleted", "Void": "voided",
-          "Merge": "merged", "Emailed": "emailed"}
+log = logging.getLogger(__name__)
+_VERBS = {
+    "Create": "created",
+    "Update": "updated",
+    "Delete": "deleted",
+    "Void": "voided",
+    "Merge": "merged",
+    "Emailed": "emailed",
+}
 
 
 def sign(verifier_token: str, body: bytes) -> str:
@@ -59,7 +67,8 @@ def legacy_payload(realm_id: str, changes: Sequence[ChangeLike]) -> dict[str, An
         {"name": c.entity, "id": c.id, "operation": c.operation, "lastUpdated": _utc(c.at)}
         for c in changes
     ]
-    return {"eventNotifications": [{"realmId": realm_id, "dataChangeEvent": {"entities": entities}}]}
+    event = {"realmId": realm_id, "dataChangeEvent": {"entities": entities}}
+    return {"eventNotifications": [event]}
 
 
 def cloudevents_payload(realm_id: str, changes: Sequence[ChangeLike]) -> list[dict[str, Any]]:
@@ -91,9 +100,15 @@ class Delivery:
     attempts: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "realm_id": self.realm_id, "url": self.url,
-                "delivered": self.delivered, "next_attempt_at": self.next_at.isoformat(),
-                "attempts": list(self.attempts), "body": self.body.decode()}
+        return {
+            "id": self.id,
+            "realm_id": self.realm_id,
+            "url": self.url,
+            "delivered": self.delivered,
+            "next_attempt_at": self.next_at.isoformat(),
+            "attempts": list(self.attempts),
+            "body": self.body.decode(),
+        }
 
 
 class WebhookEmitter:
@@ -120,8 +135,10 @@ class WebhookEmitter:
     def collect(self) -> None:
         """Turn new store changes into queued notifications (one per realm per call)."""
         with self.store_lock:
-            fresh = {realm: list(store.changes_since(self._seen.get(realm, -1)))
-                     for realm, store in self.stores().items()}
+            fresh = {
+                realm: list(store.changes_since(self._seen.get(realm, -1)))
+                for realm, store in self.stores().items()
+            }
         url = self.settings.webhook_url
         with self._lock:
             for realm, changes in fresh.items():
@@ -170,7 +187,8 @@ class WebhookEmitter:
         error: str | None = None
         try:
             with httpx.Client(timeout=self.settings.webhook_timeout_seconds) as client:
-                status = client.post(delivery.url, content=delivery.body, headers=headers).status_code
+                response = client.post(delivery.url, content=delivery.body, headers=headers)
+                status = response.status_code
         except httpx.HTTPError as exc:
             error = type(exc).__name__
         now = self.clock.now()
@@ -212,5 +230,6 @@ class WebhookEmitter:
         while not self._stop.wait(self.settings.webhook_poll_seconds):
             try:
                 self.pump()
-            except Exception:  # noqa: BLE001 - keep the emitter alive; the log shows attempts
-                continue
+            except Exception:
+                # Keep the emitter alive (e.g. a store mid-regeneration); the next tick retries.
+                log.exception("webhook pump failed")

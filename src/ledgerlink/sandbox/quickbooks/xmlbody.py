@@ -72,9 +72,9 @@ def to_xml(payload: dict[str, Any]) -> bytes:
 def throttle_xml() -> bytes:
     """The historical throttling body, verbatim (reference §1.6): a bare ``<Fault>``."""
     return (
-        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-        '<Fault type="SERVICE"><Error code="3001">'
-        "<Message>message=ThrottleExceeded; errorCode=003001; statusCode=429</Message>"
-        "<Detail>The request limit was reached.  Try again later</Detail>"
-        "</Error></Fault>"
-    ).encode()
+        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        b'<Fault type="SERVICE"><Error code="3001">'
+        b"<Message>message=ThrottleExceeded; errorCode=003001; statusCode=429</Message>"
+        b"<Detail>The request limit was reached.  Try again later</Detail>"
+        b"</Error></Fault>"
+    )

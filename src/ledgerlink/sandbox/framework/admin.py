@@ -6,7 +6,7 @@
 | ``POST /_sandbox/clock``     | one of ``{"freeze": iso or null}``, ``{"advance": seconds}``,     |
 |                              | ``{"unfreeze": true}`` → the new clock state                      |
 | ``GET /_sandbox/stats``      | ``{"total": n, "routes": {"GET /v3/company/{realm}/query": n}}``  |
-| ``POST /_sandbox/reset``     | optional ``{"data": bool, "settings": bool, "tokens": bool}``;    |
+| ``POST /_sandbox/reset``     | optional ``{"data", "settings", "tokens", "clock"}`` booleans;    |
 |                              | always clears stats, faults and rate-limit windows                |
 | ``GET /_sandbox/faults``     | the live fault rules                                              |
 | ``POST /_sandbox/faults``    | one rule (see ``faults``) or a list → the stored rules with ids   |

@@ -72,6 +72,13 @@ class Clock:
                 self._frozen_at = None
             return datetime.now(UTC) + self._offset
 
+    def reset(self) -> datetime:
+        """Back to the wall clock: not frozen, no offset."""
+        with self._lock:
+            self._offset = timedelta(0)
+            self._frozen_at = None
+            return datetime.now(UTC)
+
     def state(self) -> dict[str, object]:
         """JSON-ready description, served by ``GET /_sandbox/clock``."""
         now = self.now()

@@ -49,13 +49,14 @@ class ResetOptions:
     data: bool = False  # regenerate the service's data from its seed
     settings: bool = False  # restore every setting to its default
     tokens: bool = False  # forget issued OAuth tokens (services with OAuth)
+    clock: bool = False  # back to the wall clock (shared: affects every service of the sandbox)
 
     @classmethod
     def from_json(cls, body: Any) -> ResetOptions:
         if body in (None, b"", ""):
             return cls()
-        if not isinstance(body, dict) or set(body) - {"data", "settings", "tokens"}:
-            raise ValueError('reset body: {"data": bool, "settings": bool, "tokens": bool}')
+        if not isinstance(body, dict) or set(body) - {"data", "settings", "tokens", "clock"}:
+            raise ValueError('reset body: {"data", "settings", "tokens", "clock"}: booleans')
         return cls(**{k: bool(v) for k, v in body.items()})
 
 
@@ -96,6 +97,8 @@ class ServiceCore:
             self.faults.clear()
             if options.settings:
                 self.settings.restore_defaults()
+            if options.clock:
+                self.clock.reset()
             for hook in self._reset_hooks:
                 hook(options)
 

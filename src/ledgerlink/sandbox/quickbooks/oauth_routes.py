@@ -27,7 +27,7 @@ import binascii
 import json
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
@@ -47,6 +47,12 @@ def _json(body: Any, status: int = 200) -> Response:
 
 def _error(exc: OAuthError) -> Response:
     return _json(exc.body(), exc.status)
+
+
+async def read_form(request: Request) -> dict[str, str]:
+    """The urlencoded body (parsed here: Starlette's form parser needs python-multipart)."""
+    raw = (await request.body()).decode("utf-8", errors="replace")
+    return dict(parse_qsl(raw, keep_blank_values=True))
 
 
 def client_credentials(request: Request, form: dict[str, str]) -> tuple[str | None, str | None]:
@@ -118,7 +124,7 @@ class OAuthRoutes:
         return RedirectResponse(f"{redirect_uri}{separator}{urlencode(query)}", status_code=302)
 
     async def token(self, request: Request) -> Response:
-        form = {k: str(v) for k, v in (await request.form()).items()}
+        form = await read_form(request)
         include_hard = request.headers.get("x-include-refresh-token-hard-expires-in", "").lower()
         hard = include_hard == "true"
         delay = self.settings.token_endpoint_delay_seconds
@@ -154,9 +160,7 @@ class OAuthRoutes:
             body = json.loads(raw) if raw.strip().startswith(b"{") else {}
         except json.JSONDecodeError:
             body = {}
-        form = {}
-        if not body:
-            form = {k: str(v) for k, v in (await request.form()).items()}
+        form = {} if body else dict(parse_qsl(raw.decode("utf-8", errors="replace")))
         try:
             self.state.authenticate_client(*client_credentials(request, form))
         except OAuthError as exc:

@@ -217,3 +217,40 @@ def test_admin_endpoints_are_neither_counted_nor_limited(token: str) -> None:
         assert QBO.http.get("/_sandbox/settings").status_code == 200
     assert QBO.http.get("/_sandbox/stats").json()["total"] == 0
     assert QBO.http.patch("/_sandbox/settings", json={"rate_limit_window": "x"}).status_code == 400
+
+
+def test_python_quickbooks_unchanged_but_for_the_base_url(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # requests-oauthlib refuses http:// unless told otherwise (the sandbox serves plain http).
+    monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
+    from intuitlib.client import AuthClient
+    from quickbooks import QuickBooks
+    from quickbooks.objects.customer import Customer
+
+    from ledgerlink.sandbox.quickbooks.service_settings import (
+        DEFAULT_CLIENT_ID,
+        DEFAULT_CLIENT_SECRET,
+    )
+
+    auth = AuthClient(
+        DEFAULT_CLIENT_ID,
+        DEFAULT_CLIENT_SECRET,
+        "http://localhost/cb",
+        environment=f"{QBO.url}/.well-known/openid_configuration/",
+    )
+    client = QuickBooks(
+        auth_client=auth,
+        refresh_token=QBO.connect()["refresh_token"],
+        company_id=QBO.realm,
+        minorversion=75,
+    )
+    # The only change a client needs: its (hard-coded) API host.
+    client.api_url_v3 = client.sandbox_api_url_v3 = f"{QBO.url}/v3"
+    customers = Customer.all(max_results=5, qb=client)
+    assert customers and all(c.Id for c in customers)
+    again = Customer.get(customers[0].Id, qb=client)
+    assert again.DisplayName == customers[0].DisplayName
+    stats = QBO.http.get("/_sandbox/stats").json()["routes"]
+    assert stats["POST /v3/company/{realm}/query"] == 1
+    assert stats["POST /oauth2/v1/tokens/bearer"] == 1

@@ -8,6 +8,8 @@
 - Delivery succeeds on HTTP 200 within ``webhook_timeout_seconds``; otherwise the same body is
   retried after 10 s, 20 s, 30 s, 5 min, 20 min, 2 h, 4 h, 6 h, then every 6 h (each delay counted
   from the failed attempt, on the sandbox clock, divided by ``webhook_retry_compression``).
+- Events are coalesced per notification (``coalesce``): duplicates and an Update right behind its
+  own Create are dropped.
 - Per-realm ordering: a realm's later notifications wait until its head is acknowledged.
 A background thread calls ``pump()`` every ``webhook_poll_seconds``; tests can also call it (or
 ``POST /_sandbox/webhooks/pump``) and read ``GET /_sandbox/webhooks``.
@@ -60,6 +62,24 @@ def retry_delay(failed_attempts: int) -> int:
 
 def _utc(at: datetime, timespec: str = "milliseconds") -> str:
     return at.astimezone(UTC).isoformat(timespec=timespec).replace("+00:00", "Z")
+
+
+def coalesce(changes: Sequence[ChangeLike]) -> list[ChangeLike]:
+    """One event per (entity, id, operation); an Update right behind its own Create is dropped.
+
+    The store logs side effects separately (a create can also log an Update of the same row);
+    one notification naming the entity once per operation is what a receiver acts on.
+    """
+    seen: set[tuple[str, str, str]] = set()
+    out: list[ChangeLike] = []
+    for change in changes:
+        key = (change.entity, change.id, change.operation)
+        created = (change.entity, change.id, "Create") in seen
+        if key in seen or (change.operation == "Update" and created):
+            continue
+        seen.add(key)
+        out.append(change)
+    return out
 
 
 def legacy_payload(realm_id: str, changes: Sequence[ChangeLike]) -> dict[str, Any]:
@@ -151,6 +171,7 @@ class WebhookEmitter:
                     self._enqueue(realm, url, changes)
 
     def _enqueue(self, realm: str, url: str, changes: Sequence[ChangeLike]) -> None:
+        changes = coalesce(changes)
         payload: Any
         if self.settings.webhook_format == "cloudevents":
             payload = cloudevents_payload(realm, changes)

@@ -1,0 +1,97 @@
+"""``ledgerlink sandbox``: run the local emulators and print how to point clients at them.
+
+    ledgerlink sandbox serve --port 8700 --seed demo   # QBO 8700, Pipedrive 8701, ShipStation 8702
+    eval "$(ledgerlink sandbox env --port 8700)"        # LEDGERLINK_* variables for that sandbox
+
+Also runnable as ``python -m ledgerlink.cli.sandbox``. The click group is named ``sandbox`` so the
+``ledgerlink`` entry point can ``add_command`` it. Everything binds 127.0.0.1 only.
+"""
+
+from __future__ import annotations
+
+import shlex
+import signal
+import sys
+import threading
+import time
+from types import FrameType
+
+import click
+
+DEFAULT_PORT = 8700
+SEED_CHOICES = ("demo", "small", "large")
+
+
+@click.group(name="sandbox")
+def sandbox() -> None:
+    """Local emulators of QuickBooks Online, Pipedrive and ShipStation."""
+
+
+@sandbox.command()
+@click.option(
+    "--port",
+    type=int,
+    default=DEFAULT_PORT,
+    show_default=True,
+    help="QuickBooks port; Pipedrive and ShipStation use the next two ports.",
+)
+@click.option(
+    "--seed",
+    type=click.Choice(SEED_CHOICES),
+    default="demo",
+    show_default=True,
+    help="Data set to generate (deterministic per seed).",
+)
+def serve(port: int, seed: str) -> None:
+    """Serve the sandbox on 127.0.0.1 until interrupted (Ctrl-C or SIGTERM)."""
+    # Imported here so `--help` and `env` stay fast and need no web stack.
+    from ledgerlink.sandbox.sandbox import Sandbox
+
+    started = time.monotonic()
+    box = Sandbox(seed=seed).start(port=port)
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    click.echo(f"ledgerlink sandbox (seed {seed}) ready in {time.monotonic() - started:.1f} s")
+    for name, running in box.running.items():
+        click.echo(f"{name:<12} {running.url}")
+    for line in box.describe():
+        click.echo(line)
+    click.echo("Admin: GET <url>/_sandbox/stats, POST <url>/_sandbox/clock, ... (Ctrl-C stops)")
+    sys.stdout.flush()
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        box.stop()
+
+
+@sandbox.command()
+@click.option(
+    "--port",
+    type=int,
+    default=DEFAULT_PORT,
+    show_default=True,
+    help="Port the sandbox's QuickBooks emulator listens on.",
+)
+@click.option(
+    "--seed",
+    type=click.Choice(SEED_CHOICES),
+    default="demo",
+    show_default=True,
+    help="Seed the sandbox was started with (the realm id depends on it).",
+)
+def env(port: int, seed: str) -> None:
+    """Print `export` lines pointing ledgerlink at a sandbox on PORT."""
+    from ledgerlink.sandbox.sandbox import static_env
+
+    for key, value in static_env(port, seed).items():
+        click.echo(f"export {key}={shlex.quote(value)}")
+
+
+if __name__ == "__main__":
+    sandbox()

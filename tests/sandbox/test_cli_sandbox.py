@@ -1,0 +1,77 @@
+"""`ledgerlink sandbox serve|env`: the real process answers within 3 s; env prints exports."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+from click.testing import CliRunner
+
+from ledgerlink.cli.sandbox import sandbox
+from ledgerlink.sandbox.quickbooks.service import realm_id_for
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_serve_subprocess_answers_within_3_seconds() -> None:
+    port = _free_port()
+    started = time.monotonic()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "ledgerlink.cli.sandbox",
+            "serve",
+            "--port",
+            str(port),
+            "--seed",
+            "demo",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        while True:
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/_sandbox/clock", timeout=0.5)
+                break
+            except httpx.TransportError:
+                assert process.poll() is None, process.stderr.read() if process.stderr else ""
+                assert time.monotonic() - started < 3, "sandbox did not answer within 3 s"
+                time.sleep(0.05)
+        assert response.status_code == 200
+        assert time.monotonic() - started < 3
+        discovery = httpx.get(f"http://127.0.0.1:{port}/.well-known/openid_configuration/")
+        assert discovery.json()["token_endpoint"].endswith("/oauth2/v1/tokens/bearer")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        stdout, _ = process.communicate(timeout=10)
+    assert process.returncode == 0
+    assert f"http://127.0.0.1:{port}" in stdout
+    assert realm_id_for("demo") in stdout
+
+
+def test_env_prints_exports() -> None:
+    result = CliRunner().invoke(sandbox, ["env", "--port", "9100"])
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert "export LEDGERLINK_QUICKBOOKS_API_URL=http://127.0.0.1:9100" in lines
+    assert "export LEDGERLINK_QUICKBOOKS_OAUTH_URL=http://127.0.0.1:9100" in lines
+    assert f"export LEDGERLINK_QUICKBOOKS_REALM_ID={realm_id_for('demo')}" in lines
+    assert any(line.startswith("export LEDGERLINK_QUICKBOOKS_CLIENT_ID=") for line in lines)
+    assert any(line.startswith("export LEDGERLINK_QUICKBOOKS_CLIENT_SECRET=") for line in lines)
+
+
+def test_help_on_every_command() -> None:
+    for args in (["--help"], ["serve", "--help"], ["env", "--help"]):
+        result = CliRunner().invoke(sandbox, args)
+        assert result.exit_code == 0 and "Usage" in result.output

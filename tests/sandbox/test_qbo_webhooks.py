@@ -1,0 +1,171 @@
+"""QBO webhooks: signature, payload formats, Intuit's retry schedule, per-realm ordering."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import itertools
+import json
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import pytest
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from ledgerlink.sandbox.framework import build_app, serve_in_thread
+from ledgerlink.sandbox.framework.clock import Clock
+from ledgerlink.sandbox.framework.service import ServiceCore
+from ledgerlink.sandbox.quickbooks.webhooks import retry_delay, sign
+from ledgerlink.sandbox.sandbox import Sandbox
+from tests.sandbox.qbo_helpers import QboClient
+
+SANDBOX = Sandbox(seed="demo").start()
+QBO = QboClient(SANDBOX)
+VERIFIER = "webhook-verifier-token"
+NAMES = itertools.count(1)
+
+
+class Receiver:
+    """A webhook endpoint answering with scripted statuses (200 once the script runs out)."""
+
+    def __init__(self) -> None:
+        self.received: list[dict[str, Any]] = []
+        self.statuses: list[int] = []
+
+    async def hook(self, request: Request) -> Response:
+        body = await request.body()
+        self.received.append({"body": body, "signature": request.headers.get("intuit-signature")})
+        return Response(status_code=self.statuses.pop(0) if self.statuses else 200)
+
+
+RECEIVER = Receiver()
+RECEIVER_SERVER = serve_in_thread(
+    build_app(ServiceCore("receiver", Clock()), [Route("/hook", RECEIVER.hook, methods=["POST"])])
+)
+
+
+@pytest.fixture(autouse=True)
+def _reset() -> None:
+    QBO.reset()
+    QBO.freeze()
+    RECEIVER.received.clear()
+    RECEIVER.statuses.clear()
+    QBO.settings(webhook_url=f"{RECEIVER_SERVER.url}/hook", webhook_verifier_token=VERIFIER)
+
+
+@pytest.fixture
+def token() -> str:
+    return str(QBO.connect()["access_token"])
+
+
+def _create_customer(token: str) -> str:
+    body = {"DisplayName": f"Webhook Customer {next(NAMES)}"}
+    response = QBO.api("POST", "/customer", token, json=body)
+    assert response.status_code == 200, response.text
+    return str(response.json()["Customer"]["Id"])
+
+
+def _deliveries() -> list[dict[str, Any]]:
+    return list(QBO.http.get("/_sandbox/webhooks").json()["deliveries"])
+
+
+def _wait(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out waiting for the webhook emitter"
+        time.sleep(0.02)
+
+
+def _attempts() -> int:
+    return sum(len(d["attempts"]) for d in _deliveries())
+
+
+def test_signature_matches_intuit_test_vector() -> None:
+    assert sign("verify_me", b'{"stuff":"5"}') == "nfPLN16u3vMvv08ghDs+dOkLuirEVDy5wAeG/lmM2OA="
+
+
+def test_retry_delays() -> None:
+    delays = [retry_delay(n) for n in range(1, 11)]
+    assert delays == [10, 20, 30, 300, 1200, 7200, 14400, 21600, 21600, 21600]
+
+
+def test_legacy_payload_is_signed_and_retried_on_schedule(token: str) -> None:
+    RECEIVER.statuses[:] = [500, 503, 500]
+    customer_id = _create_customer(token)
+    _wait(lambda: _attempts() == 1)
+    for step, expected in ((10, 2), (20, 3), (30, 4)):
+        QBO.advance(step - 1)
+        time.sleep(0.2)
+        assert _attempts() == expected - 1  # not due yet
+        QBO.advance(1)
+        _wait(lambda expected=expected: _attempts() == expected)  # type: ignore[misc]
+    (delivery,) = _deliveries()
+    assert delivery["delivered"] is True
+    stamps = [datetime.fromisoformat(a["at"]) for a in delivery["attempts"]]
+    gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(stamps)]
+    assert gaps == [10, 20, 30]
+    assert [a["status"] for a in delivery["attempts"]] == [500, 503, 500, 200]
+
+    last = RECEIVER.received[-1]
+    expected_signature = base64.b64encode(
+        hmac.new(VERIFIER.encode(), last["body"], hashlib.sha256).digest()
+    ).decode()
+    assert last["signature"] == expected_signature
+    payload = json.loads(last["body"])
+    (notification,) = payload["eventNotifications"]
+    assert notification["realmId"] == QBO.realm
+    (entity,) = notification["dataChangeEvent"]["entities"]
+    assert (entity["name"], entity["id"], entity["operation"]) == (
+        "Customer",
+        customer_id,
+        "Create",
+    )
+    assert entity["lastUpdated"].endswith("Z")
+
+
+def test_per_realm_order_holds_later_events_behind_a_failing_one(token: str) -> None:
+    RECEIVER.statuses[:] = [500]
+    first = _create_customer(token)
+    _wait(lambda: _attempts() == 1)
+    second = _create_customer(token)
+    time.sleep(0.2)
+    assert len(RECEIVER.received) == 1  # the second notification waits behind the first
+    QBO.advance(10)
+    _wait(lambda: len(RECEIVER.received) == 3)
+    ids = [
+        json.loads(r["body"])["eventNotifications"][0]["dataChangeEvent"]["entities"][0]["id"]
+        for r in RECEIVER.received
+    ]
+    assert ids == [first, first, second]
+
+
+def test_cloudevents_format(token: str) -> None:
+    QBO.settings(webhook_format="cloudevents")
+    customer_id = _create_customer(token)
+    _wait(lambda: len(RECEIVER.received) == 1)
+    (event,) = json.loads(RECEIVER.received[0]["body"])
+    assert event["specversion"] == "1.0"
+    assert event["type"] == "qbo.customer.created.v1"
+    assert (event["intuitentityid"], event["intuitaccountid"]) == (customer_id, QBO.realm)
+    assert event["time"].endswith("Z") and event["data"] == {}
+
+
+def test_compression_factor_speeds_up_retries_on_a_running_clock(token: str) -> None:
+    QBO.http.post("/_sandbox/clock", json={"unfreeze": True})
+    QBO.settings(webhook_retry_compression=1000.0)  # 10 s, 20 s -> 10 ms, 20 ms
+    RECEIVER.statuses[:] = [500, 500]
+    _create_customer(token)
+    _wait(lambda: any(d["delivered"] for d in _deliveries()), timeout=3)
+    assert len(RECEIVER.received) == 3
+
+
+def test_no_url_means_no_delivery(token: str) -> None:
+    QBO.settings(webhook_url=None)
+    _create_customer(token)
+    assert QBO.http.post("/_sandbox/webhooks/pump").json() == {"attempts": 0}
+    assert _deliveries() == []

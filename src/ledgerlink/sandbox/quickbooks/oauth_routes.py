@@ -128,6 +128,8 @@ class OAuthRoutes:
         include_hard = request.headers.get("x-include-refresh-token-hard-expires-in", "").lower()
         hard = include_hard == "true"
         delay = self.settings.token_endpoint_delay_seconds
+        if await _client_left_during(request, self.settings.token_endpoint_latency_seconds):
+            return Response(b"", 499)  # nobody is listening; nothing was processed
         try:
             client_id = self.state.authenticate_client(*client_credentials(request, form))
             grant_type = form.get("grant_type")
@@ -230,3 +232,14 @@ class OAuthRoutes:
             return JSONResponse({"error": "client_id and client_secret required"}, status_code=400)
         self.state.add_app(str(body["client_id"]), str(body["client_secret"]))
         return JSONResponse({"client_id": body["client_id"]}, status_code=201)
+
+
+async def _client_left_during(request: Request, seconds: float) -> bool:
+    """Wait ``seconds`` of simulated network latency; True if the client disconnected."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while loop.time() < deadline:
+        if await request.is_disconnected():
+            return True
+        await asyncio.sleep(min(0.05, max(0.0, deadline - loop.time())))
+    return False

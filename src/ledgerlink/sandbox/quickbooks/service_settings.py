@@ -34,6 +34,9 @@ class QboServiceSettings:
     revoke_winner_on_reuse: bool = False
     # Artificial latency of the token endpoint (wall-clock seconds), to widen race windows.
     token_endpoint_delay_seconds: float = 0.0
+    # Wall-clock seconds a token request travels before the provider acts on it; a client that
+    # disconnects (dies) meanwhile is never processed, as with a request lost on the way.
+    token_endpoint_latency_seconds: float = 0.0
     authorization_code_ttl_seconds: int = 300
     # HTTP status for a wrong client id/secret (observed 400 and 401).
     invalid_client_status: int = 401

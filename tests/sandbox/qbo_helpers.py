@@ -20,6 +20,15 @@ BASIC = (
 )
 
 
+def hand_in_issued(sandbox: Sandbox) -> None:
+    """Give every token the sandbox issued to the whole-run leak check, when it is installed."""
+    try:
+        from tests.leakcheck import add_issued  # type: ignore[import-not-found, unused-ignore]
+    except ImportError:
+        return
+    add_issued({record["value"] for record in sandbox.qbo.oauth.issued})
+
+
 class QboClient:
     """A thin httpx wrapper around one running sandbox."""
 
@@ -29,7 +38,14 @@ class QboClient:
         self.realm = sandbox.qbo.realm_id
         self.http = httpx.Client(base_url=self.url, timeout=10)
 
+    def close(self) -> None:
+        """Module teardown: hand issued tokens to the leak check, stop the servers."""
+        hand_in_issued(self.sandbox)
+        self.http.close()
+        self.sandbox.stop()
+
     def reset(self) -> None:
+        hand_in_issued(self.sandbox)  # reset may forget tokens; report them first
         body = {"settings": True, "tokens": True, "clock": True, "data": False}
         assert self.http.post("/_sandbox/reset", json=body).status_code == 200
 

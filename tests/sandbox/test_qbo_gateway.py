@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from xml.etree import ElementTree as ET  # the sandbox's own output, trusted
 
 import httpx
@@ -17,6 +18,12 @@ SANDBOX = Sandbox(seed="demo").start()
 QBO = QboClient(SANDBOX)
 COMPANY = f"/companyinfo/{SANDBOX.qbo.realm_id}"
 NS = "{http://schema.intuit.com/finance/v3}"
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _teardown() -> Iterator[None]:
+    yield
+    QBO.close()
 
 
 @pytest.fixture(autouse=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Iterator
 from urllib.parse import parse_qs, urlparse
 
 import httpx
@@ -27,6 +28,12 @@ INVALID_GRANT = {
 }
 REDIRECT = "http://localhost:8080/callback"
 DAY = 86_400
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _teardown() -> Iterator[None]:
+    yield
+    QBO.close()
 
 
 @pytest.fixture(autouse=True)

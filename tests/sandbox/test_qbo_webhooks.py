@@ -8,7 +8,7 @@ import hmac
 import itertools
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -47,6 +47,12 @@ RECEIVER = Receiver()
 RECEIVER_SERVER = serve_in_thread(
     build_app(ServiceCore("receiver", Clock()), [Route("/hook", RECEIVER.hook, methods=["POST"])])
 )
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _teardown() -> Iterator[None]:
+    yield
+    QBO.close()
 
 
 @pytest.fixture(autouse=True)

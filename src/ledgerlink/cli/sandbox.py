@@ -48,7 +48,10 @@ def serve(port: int, seed: str) -> None:
     from ledgerlink.sandbox.sandbox import Sandbox
 
     started = time.monotonic()
-    box = Sandbox(seed=seed).start(port=port)
+    try:
+        box = Sandbox(seed=seed).start(port=port)
+    except RuntimeError as exc:  # port in use, typically
+        raise click.ClickException(str(exc)) from exc
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:

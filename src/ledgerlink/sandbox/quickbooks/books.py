@@ -13,7 +13,7 @@ from .changes import ChangeLog, Operation
 from .dataset import Dataset
 from .entities import ENTITIES, lookup
 from .table import Row, Table
-from .timefmt import pacific, stamp_epoch
+from .timefmt import pacific
 
 ID_GROUPS = ("txn", "party", "item", "term", "addr")
 
@@ -31,6 +31,17 @@ def payment_links(payment: Row) -> dict[str, int]:
             if link.get("TxnType") == "Invoice":
                 out[link["TxnId"]] = out.get(link["TxnId"], 0) + round(line["Amount"] * 100)
     return out
+
+
+def _link(index: dict[str, set[str]], key: str | None, id_: str, remove: bool) -> None:
+    if key is None:
+        return
+    if remove:
+        index.get(key, set()).discard(id_)
+    elif key in index:
+        index[key].add(id_)
+    else:
+        index[key] = {id_}
 
 
 class Books:
@@ -51,7 +62,8 @@ class Books:
         self.payments_for: dict[str, set[str]] = {}  # Invoice Id -> Payment Ids
         self.children: dict[str, set[str]] = {}  # Customer Id -> sub-customer Ids
         self.last_doc_number = 1000  # highest numeric Invoice DocNumber (auto-numbering)
-        self.tombstones: dict[str, dict[str, str]] = {}  # entity -> Id -> deletion stamp
+        # entity -> Id -> (deletion epoch, deletion stamp)
+        self.tombstones: dict[str, dict[str, tuple[int, str]]] = {}
         self.log = ChangeLog()
 
     def table(self, entity: str) -> Table:
@@ -84,45 +96,35 @@ class Books:
             return
         self._index(entity, old, remove=True)
         table.remove(id_)
-        self.tombstones.setdefault(entity, {})[id_] = pacific(at)
+        self.tombstones.setdefault(entity, {})[id_] = (int(at.timestamp()), pacific(at))
         self.log.append(entity, id_, "Delete", at)
 
     def _index(self, entity: str, row: Row, *, remove: bool) -> None:
         id_ = row["Id"]
-
-        def link(index: dict[str, set[str]], key: str | None) -> None:
-            if key is None:
-                return
-            bucket = index.setdefault(key, set())
-            if remove:
-                bucket.discard(id_)
-            else:
-                bucket.add(id_)
-
-        if entity in ("Customer", "Vendor", "Employee"):
+        if entity == "Invoice":
+            doc = row.get("DocNumber")
+            _link(self.doc_numbers, doc, id_, remove)
+            _link(self.invoices_of, _ref(row, "CustomerRef"), id_, remove)
+            if not remove and doc and doc.isdigit():
+                self.last_doc_number = max(self.last_doc_number, int(doc))
+        elif entity == "Payment":
+            _link(self.payments_of, _ref(row, "CustomerRef"), id_, remove)
+            for invoice_id in payment_links(row):
+                _link(self.payments_for, invoice_id, id_, remove)
+        elif entity in ("Customer", "Vendor", "Employee"):
             name = self.fold(row.get("DisplayName", ""))
             if remove:
                 self.names.pop(name, None)
             else:
                 self.names[name] = (entity, id_)
             if entity == "Customer":
-                link(self.children, _ref(row, "ParentRef"))
+                _link(self.children, _ref(row, "ParentRef"), id_, remove)
         elif entity in ("Item", "Term"):
             key = (entity, self.fold(row.get("Name", "")))
             if remove:
                 self.list_names.pop(key, None)
             else:
                 self.list_names[key] = id_
-        elif entity == "Invoice":
-            doc = row.get("DocNumber")
-            link(self.doc_numbers, doc)
-            if not remove and doc and doc.isdigit():
-                self.last_doc_number = max(self.last_doc_number, int(doc))
-            link(self.invoices_of, _ref(row, "CustomerRef"))
-        elif entity == "Payment":
-            link(self.payments_of, _ref(row, "CustomerRef"))
-            for invoice_id in payment_links(row):
-                link(self.payments_for, invoice_id)
 
     def load(self, dataset: Dataset) -> None:
         """Replace the realm's content with ``dataset`` (bulk, no per-row logging)."""
@@ -135,7 +137,7 @@ class Books:
             for row in rows:
                 self._index(spec.name, row, remove=False)
         for entity, id_, at in dataset.tombstones:
-            self.tombstones.setdefault(entity, {})[id_] = pacific(at)
+            self.tombstones.setdefault(entity, {})[id_] = (int(at.timestamp()), pacific(at))
         for entity, id_, operation, at in dataset.changes:
             self.log.append(entity, id_, operation, at)
         self._reset_counters(dataset)
@@ -148,6 +150,3 @@ class Books:
             highest[group] = max([highest[group], *ids])
         for group in ID_GROUPS:
             self.next_ids[group] = max(highest[group] + 1, dataset.counters.get(group, 1))
-
-    def tombstone_epoch(self, entity: str, id_: str) -> int:
-        return stamp_epoch(self.tombstones[entity][id_])

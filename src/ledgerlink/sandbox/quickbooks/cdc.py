@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from heapq import merge
+from itertools import islice
 from typing import Any
 
 from . import faults
@@ -18,7 +19,7 @@ from .books import Books
 from .entities import CDC_UNSUPPORTED, lookup
 from .settings import QboStoreSettings
 from .table import Row
-from .timefmt import parse_instant, stamp_epoch
+from .timefmt import parse_instant
 
 # Real QBO entities this emulator does not hold: they are valid in CDC but never change.
 KNOWN_EMPTY = frozenset({
@@ -75,14 +76,15 @@ def change_data_capture(
     deletes: dict[str, list[tuple[int, int, Row]]] = {}
     for name in names:
         table = books.table(name)
+        # No truncation mode can keep more than ``cap`` objects of one entity.
         actives[name] = [
             (table.lut_epoch(r["Id"]), int(r["Id"]), render(name, r))
-            for r in table.by_lut(floor, True, None, True, False)
+            for r in islice(table.by_lut(floor, True, None, True, False), settings.cdc_cap)
         ]
-        gone = [(stamp_epoch(stamp), int(id_), tombstone(id_, stamp))
-                for id_, stamp in books.tombstones.get(name, {}).items()
-                if stamp_epoch(stamp) >= floor]
-        deletes[name] = sorted(gone, key=lambda t: (t[0], t[1]))
+        gone = sorted((epoch, int(id_), stamp)
+                      for id_, (epoch, stamp) in books.tombstones.get(name, {}).items()
+                      if epoch >= floor)[: settings.cdc_cap]
+        deletes[name] = [(e, i, tombstone(str(i), stamp)) for e, i, stamp in gone]
     cap = settings.cdc_cap
     if settings.cdc_cap_mode == "per_entity":
         for name in names:

@@ -33,6 +33,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from ledgerlink.sandbox.framework.admin import AdminError, bad_request, read_json
 from ledgerlink.sandbox.quickbooks.envelope import JSON_TYPE
 from ledgerlink.sandbox.quickbooks.gateway import bearer_token
 from ledgerlink.sandbox.quickbooks.oauth_state import OAuthError, OAuthState
@@ -217,19 +218,26 @@ class OAuthRoutes:
         return JSONResponse({"issued": list(self.state.issued)})
 
     async def connect(self, request: Request) -> Response:
-        raw = await request.body()
-        body = json.loads(raw) if raw.strip() else {}
+        try:
+            body = await read_json(request, allow_empty=True) or {}
+        except AdminError as exc:
+            return bad_request(str(exc))
+        if not isinstance(body, dict):
+            return bad_request("send a JSON object")
         realm = body.get("realm_id") or self.realms()[0]
         client_id = body.get("client_id") or DEFAULT_CLIENT_ID
         if realm not in self.realms() or client_id not in self.state.apps:
-            return JSONResponse({"error": "unknown realm_id or client_id"}, status_code=400)
+            return bad_request("unknown realm_id or client_id")
         answer = self.state.connect(client_id, realm)
         return JSONResponse({**answer, "realm_id": realm})
 
     async def add_app(self, request: Request) -> Response:
-        body = json.loads(await request.body() or b"{}")
-        if not body.get("client_id") or not body.get("client_secret"):
-            return JSONResponse({"error": "client_id and client_secret required"}, status_code=400)
+        try:
+            body = await read_json(request)
+        except AdminError as exc:
+            return bad_request(str(exc))
+        if not isinstance(body, dict) or not body.get("client_id") or not body.get("client_secret"):
+            return bad_request("client_id and client_secret required")
         self.state.add_app(str(body["client_id"]), str(body["client_secret"]))
         return JSONResponse({"client_id": body["client_id"]}, status_code=201)
 

@@ -133,7 +133,11 @@ class OAuthState:
     def authenticate_client(self, client_id: str | None, client_secret: str | None) -> str:
         with self._lock:
             known = self.apps.get(client_id or "")
-        if known is None or not client_secret or not secrets.compare_digest(known, client_secret):
+        if (
+            not known
+            or not client_secret
+            or not secrets.compare_digest(known.encode(), client_secret.encode())
+        ):
             raise OAuthError("invalid_client", status=self.settings.invalid_client_status)
         return str(client_id)
 

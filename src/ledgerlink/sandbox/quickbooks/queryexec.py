@@ -176,6 +176,10 @@ def build_plan(query: Query, spec: EntitySpec, settings: QboStoreSettings) -> Pl
             wanted = {convert(prop, lit) for lit in cond.values}
             plan.ids = wanted if plan.ids is None else plan.ids & wanted
             continue
+        if prop.type == "bool" and cond.op == "IN" and {
+            convert(prop, v) for v in cond.values
+        } == {True, False}:
+            continue  # "Active IN (true, false)": lifts the default filter, tests nothing
         pred = predicate(prop, cond)
         if prop.path == LUT_PATH and cond.op in _COMPARE:
             plan.narrow(cond.op, convert(prop, cond.values[0]))
@@ -211,7 +215,25 @@ def _matching(preds: list[Pred], rows: Iterator[Row]) -> Iterator[Row]:
     return filter(lambda r: all(p(r) for p in preds), rows) if preds else rows
 
 
-def _source(plan: Plan, table: Table) -> Iterator[Row]:
+@dataclass
+class _Slice:
+    """An index range needing no per-row test: pages are cut straight out of the index."""
+
+    table: Table
+    lut: bool
+    rng: tuple[float | None, bool, float | None, bool]
+    desc: bool
+
+    def count(self) -> int:
+        return self.table.count_lut(*self.rng) if self.lut else len(self.table)
+
+    def page(self, start: int, stop: int) -> list[Row]:
+        if self.lut:
+            return self.table.lut_slice(*self.rng, self.desc, start, stop)
+        return self.table.id_slice(self.desc, start, stop)
+
+
+def _source(plan: Plan, table: Table) -> Iterator[Row] | _Slice:
     """Matching rows in final order, read lazily when an index gives that order."""
     preds = plan.preds
     key, desc = plan.order[0]
@@ -222,12 +244,16 @@ def _source(plan: Plan, table: Table) -> Iterator[Row]:
         found = (r for i in plan.ids if (r := table.get(str(i))) is not None)
         rows = list(_matching([*preds, *plan.lut_preds], found))
     elif single and key.path == LUT_PATH:
+        if not preds:
+            return _Slice(table, True, rng, desc)
         return _matching(preds, table.by_lut(*rng, desc))
     elif single and key.type == "id" and (
         not has_range or table.count_lut(*rng) > len(table) // 4
     ):
         # A wide range is cheaper to test per row than to sort.
         extra = [plan.in_range(table)] if has_range else []
+        if not preds and not extra:
+            return _Slice(table, False, rng, desc)
         return _matching([*preds, *extra], table.by_id(desc))
     else:
         source = table.by_lut(*rng, False) if has_range else iter(table.rows.values())
@@ -237,11 +263,24 @@ def _source(plan: Plan, table: Table) -> Iterator[Row]:
 
 
 class _Cursor:
-    def __init__(self, version: int, source: Iterator[Row]) -> None:
+    def __init__(self, version: int, source: Iterator[Row] | _Slice) -> None:
         self.version = version
-        self.source = source
+        self.slice = source if isinstance(source, _Slice) else None
+        self.source: Iterator[Row] = iter(()) if isinstance(source, _Slice) else source
         self.rows: list[Row] = []
         self.done = False
+
+    def count(self) -> int:
+        if self.slice is not None:
+            return self.slice.count()
+        self.fill(None)
+        return len(self.rows)
+
+    def page(self, start: int, stop: int) -> list[Row]:
+        if self.slice is not None:
+            return self.slice.page(start, stop)
+        self.fill(stop)
+        return self.rows[start:stop]
 
     def fill(self, upto: int | None) -> None:
         if self.done:
@@ -258,7 +297,7 @@ class QueryEngine:
 
     def __init__(self, settings: QboStoreSettings, cache_size: int = 16) -> None:
         self.settings = settings
-        self._cache: OrderedDict[tuple[str, str], _Cursor] = OrderedDict()
+        self._cache: OrderedDict[tuple[str, ...], _Cursor] = OrderedDict()
         self._cache_size = cache_size
 
     def run(self, query: Query, spec: EntitySpec, table: Table,
@@ -275,19 +314,18 @@ class QueryEngine:
                     f"allowed value of {settings.max_results_cap}",
                 )
             limit = settings.max_results_cap
-        cursor = self._cursor(plan, table, (spec.name, _statement_key(query)))
+        key = (spec.name, settings.default_order, _statement_key(query))
+        cursor = self._cursor(plan, table, key)
         if query.count:
-            cursor.fill(None)
-            return {"totalCount": len(cursor.rows)}
-        cursor.fill(start - 1 + limit)
-        page = cursor.rows[start - 1 : start - 1 + limit]
+            return {"totalCount": cursor.count()}
+        page = cursor.page(start - 1, start - 1 + limit)
         if not page:
             return {}
         if render is not None:
             page = [render(row) for row in page]
         return {spec.name: page, "startPosition": start, "maxResults": len(page)}
 
-    def _cursor(self, plan: Plan, table: Table, key: tuple[str, str]) -> _Cursor:
+    def _cursor(self, plan: Plan, table: Table, key: tuple[str, ...]) -> _Cursor:
         cursor = self._cache.get(key)
         if cursor is None or cursor.version != table.version:
             cursor = _Cursor(table.version, _source(plan, table))

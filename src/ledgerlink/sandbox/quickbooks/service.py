@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import importlib
 import threading
 from typing import Any
 
@@ -28,6 +27,7 @@ from ledgerlink.sandbox.framework.service import ResetOptions, ServiceCore, buil
 from ledgerlink.sandbox.quickbooks.api_routes import ApiRoutes
 from ledgerlink.sandbox.quickbooks.envelope import Envelope, new_tid
 from ledgerlink.sandbox.quickbooks.gateway import Gateway
+from ledgerlink.sandbox.quickbooks.generator import generate
 from ledgerlink.sandbox.quickbooks.oauth_routes import OAuthRoutes
 from ledgerlink.sandbox.quickbooks.oauth_state import OAuthState
 from ledgerlink.sandbox.quickbooks.service_settings import (
@@ -35,7 +35,8 @@ from ledgerlink.sandbox.quickbooks.service_settings import (
     DEFAULT_CLIENT_SECRET,
     QboServiceSettings,
 )
-from ledgerlink.sandbox.quickbooks.store_api import Generate, RealmStoreLike, StoreFactory
+from ledgerlink.sandbox.quickbooks.store import RealmStore
+from ledgerlink.sandbox.quickbooks.store_api import RealmStoreLike
 from ledgerlink.sandbox.quickbooks.webhooks import WebhookEmitter
 
 
@@ -55,20 +56,6 @@ def env_vars(base_url: str, seed: str) -> dict[str, str]:
     }
 
 
-def _backend() -> tuple[StoreFactory, Generate]:
-    """The real store/generator when present, else the temporary stand-in."""
-    # importlib (not `from ... import`) while store.py/generator.py are being written; switch to
-    # plain imports and delete _standin.py once they exist.
-    try:
-        store = importlib.import_module("ledgerlink.sandbox.quickbooks.store")
-        generator = importlib.import_module("ledgerlink.sandbox.quickbooks.generator")
-    except ImportError:
-        from ledgerlink.sandbox.quickbooks import _standin
-
-        return _standin.RealmStore, _standin.generate
-    return store.RealmStore, generator.generate
-
-
 class QboService:
     name = "quickbooks"
 
@@ -86,7 +73,6 @@ class QboService:
         self.lock = threading.RLock()
         self.realm_ids = realm_ids or [realm_id_for(seed)]
         self.stores: dict[str, RealmStoreLike] = {}
-        self._make_store, self._generate = _backend()
         self.regenerate()
 
         self.core = ServiceCore(self.name, self.clock)
@@ -130,10 +116,10 @@ class QboService:
             old = self.stores
             fresh: dict[str, RealmStoreLike] = {}
             for realm in self.realm_ids:
-                store = self._make_store(realm, self.clock.now)
+                store: RealmStoreLike = RealmStore(realm, self.clock.now)
                 if realm in old:
                     store.settings = old[realm].settings  # settings survive regeneration
-                store.load(self._generate(self.seed, self.size, self.clock.now()))
+                store.load(generate(self.seed, self.size, self.clock.now()))
                 fresh[realm] = store
             self.stores = fresh
 

@@ -7,6 +7,7 @@ mutates a stored row in place, it replaces it).
 
 from __future__ import annotations
 
+import gc
 import hashlib
 from collections import OrderedDict
 from collections.abc import Callable
@@ -41,10 +42,10 @@ COMPANY_NAME = "Sandbox Company_US_1"
 class RealmStore:
     def __init__(self, realm_id: str, now: Callable[[], datetime]) -> None:
         self.realm_id = realm_id
-        self.settings = QboStoreSettings()
+        self._settings = QboStoreSettings()
         self._clock = now
         self.books = Books(self._fold)
-        self.engine = QueryEngine(self.settings)
+        self.engine = QueryEngine(self._settings)
         self._replies: OrderedDict[str, object] = OrderedDict()
         created = self.now()
         self._company = company_info(realm_id, COMPANY_NAME, created)
@@ -54,6 +55,16 @@ class RealmStore:
         self.books.next_ids["term"] = 6
 
     # -- plumbing ---------------------------------------------------------------------------
+    @property
+    def settings(self) -> QboStoreSettings:
+        return self._settings
+
+    @settings.setter
+    def settings(self, value: QboStoreSettings) -> None:
+        # The service swaps in the previous settings object when it regenerates a realm.
+        self._settings = value
+        self.engine = QueryEngine(value)
+
     def now(self) -> datetime:
         moment = self._clock()
         return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).replace(microsecond=0)
@@ -69,7 +80,15 @@ class RealmStore:
         return spec
 
     def load(self, dataset: Dataset) -> None:
-        self.books.load(dataset)
+        enabled = gc.isenabled()
+        gc.disable()  # bulk indexing creates many objects and no cycles
+        try:
+            self.books.load(dataset)
+        finally:
+            if enabled:
+                gc.enable()
+        # Move the loaded rows out of the collector's sight: later collections stay cheap.
+        gc.freeze()
         self.engine = QueryEngine(self.settings)
         if dataset.company_info is not None:
             self._company = dataset.company_info

@@ -6,7 +6,7 @@ methods raise ``ledgerlink.sandbox.quickbooks.faults.QboFault`` for business err
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -48,7 +48,3 @@ class RealmStoreLike(Protocol):
     def company_info(self) -> dict[str, Any]: ...
     def preferences(self) -> dict[str, Any]: ...
     def changes_since(self, seq: int) -> Sequence[ChangeLike]: ...
-
-
-StoreFactory = Callable[[str, Callable[[], datetime]], RealmStoreLike]
-Generate = Callable[[str, str, datetime], Any]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left, insort
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from .timefmt import stamp_epoch
@@ -75,6 +75,24 @@ class Table:
     def count_lut(self, lo: float | None, lo_incl: bool, hi: float | None, hi_incl: bool) -> int:
         start, end = self._lut_span(lo, lo_incl, hi, hi_incl)
         return max(0, end - start)
+
+    def id_slice(self, desc: bool, start: int, stop: int) -> list[Row]:
+        """Rows ``start:stop`` (0-based) in Id order, without walking the rows before."""
+        return self._cut(self._ids, 0, len(self._ids), desc, start, stop, lambda k: k)
+
+    def lut_slice(self, lo: float | None, lo_incl: bool, hi: float | None, hi_incl: bool,
+                  desc: bool, start: int, stop: int) -> list[Row]:
+        first, end = self._lut_span(lo, lo_incl, hi, hi_incl)
+        return self._cut(self._lut, first, end, desc, start, stop, lambda k: k[1])
+
+    def _cut(self, keys: list[Any], first: int, end: int, desc: bool, start: int, stop: int,
+             id_of: Callable[[Any], int]) -> list[Row]:
+        if desc:
+            chosen = keys[max(first, end - stop) : max(first, end - start)][::-1]
+        else:
+            chosen = keys[first + start : min(end, first + stop)]
+        rows = self.rows
+        return [rows[str(id_of(k))] for k in chosen]
 
     def by_id(self, desc: bool) -> Iterator[Row]:
         rows = self.rows

@@ -17,6 +17,11 @@ def pacific(dt: datetime) -> str:
     return dt.astimezone(PACIFIC).replace(microsecond=0).isoformat()
 
 
+def pacific_epoch(epoch: int) -> str:
+    """``pacific`` for a whole-second epoch (fast path for bulk generation)."""
+    return datetime.fromtimestamp(epoch, PACIFIC).isoformat()
+
+
 def envelope_time(dt: datetime) -> str:
     """The envelope ``time``: Pacific with milliseconds."""
     return dt.astimezone(PACIFIC).isoformat(timespec="milliseconds")

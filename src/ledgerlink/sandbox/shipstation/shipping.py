@@ -167,7 +167,8 @@ def _label(store: Store, row: OrderRow, spec: JSON, picked: list[tuple[JSON, int
         "voidDate": None,
         "marketplaceNotified": True,
         "notifyErrorMessage": None,
-        "shipTo": copy.deepcopy(order["shipTo"]),
+        # Both recorded shipment lists carry no address verdict on the label's shipTo.
+        "shipTo": {**copy.deepcopy(order["shipTo"]), "addressVerified": None},
         "weight": {"value": weight.get("value", 0), "units": weight.get("units", "ounces"),
                    "WeightUnits": WEIGHT_UNITS.get(str(weight.get("units")), 1)},
         "dimensions": copy.deepcopy(order.get("dimensions")),

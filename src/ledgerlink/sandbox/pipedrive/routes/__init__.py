@@ -1,0 +1,1 @@
+"""HTTP routes of the Pipedrive sandbox, one module per API area."""

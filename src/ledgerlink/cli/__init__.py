@@ -12,6 +12,7 @@ import click
 from ledgerlink import redact
 from ledgerlink.cli.connect import connect, disconnect
 from ledgerlink.cli.db import db
+from ledgerlink.cli.demo import demo
 from ledgerlink.cli.keys import keys
 from ledgerlink.cli.status import refresh, status
 from ledgerlink.errors import LedgerlinkError
@@ -50,6 +51,7 @@ main.add_command(connect)
 main.add_command(disconnect)
 main.add_command(status)
 main.add_command(refresh)
+main.add_command(demo)
 
 try:
     from ledgerlink.cli.sandbox import sandbox

@@ -76,6 +76,21 @@ def quickbooks(
 ) -> None:
     """Authorize ledgerlink for a QuickBooks company (OAuth; a person approves in the browser)."""
     client_id, client_secret = _require_app(client_id, client_secret)
+    realm = connect_quickbooks(
+        tenant, client_id, client_secret, redirect_uri, _announcer(no_browser), timeout
+    )
+    click.echo(f"connected tenant '{tenant}' to QuickBooks company {realm}")
+
+
+def connect_quickbooks(
+    tenant: str,
+    client_id: str,
+    client_secret: str,
+    redirect_uri: str,
+    on_url: Callable[[str], None],
+    timeout: int = 300,
+) -> str:
+    """Run the OAuth flow and store the tokens; returns the realm id of the company."""
     ends = config.endpoints("quickbooks")
     result = authorize(
         "quickbooks",
@@ -84,7 +99,7 @@ def quickbooks(
         client_secret,
         scope=[QBO_SCOPE],
         redirect_uri=redirect_uri,
-        on_url=_announcer(no_browser),
+        on_url=on_url,
         timeout=timeout,
     )
     realm = result.params.get("realmId")
@@ -102,7 +117,7 @@ def quickbooks(
         secrets={"client_secret": client_secret},
         grant=result.grant,
     )
-    click.echo(f"connected tenant '{tenant}' to QuickBooks company {realm}")
+    return realm
 
 
 @connect.command()

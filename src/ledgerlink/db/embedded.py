@@ -35,12 +35,21 @@ def _server(create: bool) -> Any:
     if not create and not (pgdata / "PG_VERSION").exists():
         return None
     pgdata.parent.mkdir(parents=True, exist_ok=True)
-    log.info("Starting the embedded PostgreSQL in %s", pgdata)
+    log.info("Using the embedded PostgreSQL in %s (started if it was not running)", pgdata)
     return pgserver.get_server(pgdata, cleanup_mode=None)  # type: ignore[attr-defined]
 
 
+_started: dict[Path, str] = {}
+
+
 def ensure_started() -> str:
-    """Start the server if needed, make sure the `ledgerlink` database exists, return its DSN."""
+    """Start the server if needed, make sure the `ledgerlink` database exists, return its DSN.
+
+    Cached per data folder: once this process has seen the server up, asking again is free.
+    """
+    pgdata = data_dir()
+    if pgdata in _started:
+        return _started[pgdata]
     server = _server(create=True)
     import psycopg
 
@@ -50,7 +59,8 @@ def ensure_started() -> str:
             # Another process may create it between our check and our CREATE.
             with contextlib.suppress(psycopg.errors.DuplicateDatabase):
                 conn.execute(f'CREATE DATABASE "{DATABASE}"')
-    return str(server.get_uri(DATABASE))
+    _started[pgdata] = str(server.get_uri(DATABASE))
+    return _started[pgdata]
 
 
 def stop() -> bool:
@@ -58,6 +68,7 @@ def stop() -> bool:
     server = _server(create=False)
     if server is None:
         return False
+    _started.pop(data_dir(), None)
     server.cleanup_mode = "stop"
     server._cleanup()  # pgserver's only stop path; it also forgets this process's handle
     return True

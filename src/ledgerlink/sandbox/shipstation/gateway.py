@@ -99,7 +99,9 @@ class RateWindows:
 
 class Gateway:
     def __init__(
-        self, clock: Clock, settings: ShipStationSettings,
+        self,
+        clock: Clock,
+        settings: ShipStationSettings,
         credentials: Callable[[], Mapping[str, str]],
     ) -> None:
         self.settings = settings

@@ -263,7 +263,9 @@ class RealmStore:
         elif entity == "Customer" and new is not None:
             if old is not None and old["FullyQualifiedName"] != new["FullyQualifiedName"]:
                 self._rename_jobs(new["Id"], at)
-            refresh_customers(self.books, {new["Id"]} | ref(old, "ParentRef"), at)
+            if old is not None and ref(old, "ParentRef") != ref(new, "ParentRef"):
+                # The job's balance moves from the old parent chain to the new one.
+                refresh_customers(self.books, {new["Id"]} | ref(old, "ParentRef"), at)
 
     def _rename_jobs(self, parent_id: str, at: datetime) -> None:
         parent = self.books.get("Customer", parent_id)

@@ -26,6 +26,7 @@ USERS = ((1, "Sandbox Admin", "admin@ledgerlink.test"), (2, "Riley Sales", "rile
          (3, "Morgan Ops", "morgan@ledgerlink.test"))
 PIPELINES = (("Sales", ("Qualified", "Contact Made", "Proposal Made", "Negotiations Started")),
              ("Renewals", ("Up for renewal", "Quoted", "Committed")))
+_COLORS = ("green", "blue", "yellow", "red")
 CURRENCIES = ("USD", "USD", "USD", "EUR", "CAD")
 _UNRELATED = ("Northwind", "Contoso", "Fabrikam", "Globex", "Initech", "Umbrella", "Hooli",
               "Vandelay", "Wonka", "Stark", "Wayne", "Tyrell", "Cyberdyne", "Soylent", "Gringotts")
@@ -91,7 +92,8 @@ def _define_fields(store: Store, seed: str, anchor: datetime, out: Generated) ->
             store.fields[entity][fdef.code] = fdef
     for spec in CUSTOM_FIELDS:
         code = field_code(seed, spec.entity, spec.name)
-        options = [{"id": store.next_option_id(), "label": label} for label in spec.options] or None
+        options = [{"id": store.next_option_id(), "label": label, "color": color}
+                   for label, color in zip(spec.options, _COLORS, strict=False)] or None
         store.fields[spec.entity][code] = FieldDef(
             code, spec.name, spec.type, True, options, subfields_for(spec.type, spec.name),
             anchor - timedelta(days=400))

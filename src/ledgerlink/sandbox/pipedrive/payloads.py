@@ -59,6 +59,10 @@ def _contacts(v: Any) -> bool:
     )
 
 
+def _bool(v: Any) -> bool:
+    return isinstance(v, bool)
+
+
 def _status(v: Any) -> bool:
     return v in ("open", "won", "lost")
 
@@ -89,6 +93,11 @@ ALLOWED: dict[str, dict[str, tuple[Check, str]]] = {
         "org_id": (_nullable(_int), "an integer"),
         "emails": (_contacts, "an array of {value, primary, label}"),
         "phones": (_contacts, "an array of {value, primary, label}"),
+        "im": (_contacts, "an array of {value, primary, label}"),
+        "postal_address": (_nullable(_address), "an address object"),
+        "notes": (_nullable(_str), "a string"),
+        "birthday": (_nullable(_date), "a date YYYY-MM-DD"),
+        "job_title": (_nullable(_str), "a string"),
     },
     "deal": {
         **_COMMON,
@@ -103,11 +112,14 @@ ALLOWED: dict[str, dict[str, tuple[Check, str]]] = {
         "probability": (_nullable(_num), "a number"),
         "lost_reason": (_nullable(_str), "a string"),
         "expected_close_date": (_nullable(_date), "a date YYYY-MM-DD"),
+        "is_archived": (_bool, "a boolean"),
+        # Deleting goes through DELETE; the body may only repeat "not deleted".
+        "is_deleted": (lambda v: v is False, "false (use DELETE to delete)"),
     },
 }
 REQUIRED = {"organization": "name", "person": "name", "deal": "title"}
 # Deal timestamps a client may set explicitly (besides add_time on create).
-_DEAL_TIMES = ("close_time", "won_time", "lost_time")
+_DEAL_TIMES = ("close_time", "won_time", "lost_time", "archive_time")
 
 
 def not_allowed(key: str) -> ValidationFailed:

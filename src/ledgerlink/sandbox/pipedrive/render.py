@@ -106,6 +106,10 @@ def render(store: Store, entity: str, record: Record, opts: RenderOptions | None
     if entity == "organization" and isinstance(out["address"], dict):
         # The schema types every address subfield as a string: unset subfields are left out.
         out["address"] = {k: v for k, v in out["address"].items() if v is not None}
+    if entity == "person":  # optional person keys appear once set
+        for key in ("postal_address", "notes", "im", "birthday", "job_title"):
+            if record.get(key) is not None:
+                out[key] = record[key]
     for key in opts.include:
         if key not in INCLUDABLE.get(entity, ()):
             continue
@@ -132,9 +136,12 @@ def _field_namespace(entity: str, namespace: str) -> dict[str, Any]:
         return {"add_visible_flag": True, "details_visible_flag": True,
                 "projects_detail_visible_flag": False,
                 "show_in_pipelines": {"show_in_all": True, "pipeline_ids": []}}
+    if entity == "person":
+        return {"add_visible_flag": True, "details_visible_flag": True,
+                "show_in_add_deal_dialog": {"show": False, "order": None}}
     return {"add_visible_flag": True, "details_visible_flag": True,
-            "org_detail_visible_flag": entity == "organization",
-            "person_detail_visible_flag": entity == "person", "deal_detail_visible_flag": False,
+            "org_detail_visible_flag": True, "person_detail_visible_flag": False,
+            "deal_detail_visible_flag": False,
             "show_in_add_deal_dialog": {"show": False, "order": None},
             "show_in_add_person_dialog": {"show": False, "order": None}}
 
@@ -143,9 +150,14 @@ def render_field(entity: str, fdef: FieldDef, namespaces: tuple[str, ...] = ()) 
     out: Record = {"field_name": fdef.name, "field_code": fdef.code}
     if entity == "deal":
         out["description"] = fdef.description
+    options = fdef.options
+    if options is not None:
+        # As recorded: deal field options carry "color", organization/person ones do not.
+        options = [{"id": o["id"], "label": o["label"], **(
+            {"color": o.get("color")} if entity == "deal" else {})} for o in options]
     out.update({
         "field_type": fdef.type,
-        "options": fdef.options,
+        "options": options,
         "subfields": fdef.subfields,
         "is_custom_field": fdef.is_custom,
         "is_optional_response_field": False,

@@ -79,7 +79,8 @@ def _create(state: State, entity: str) -> Any:
             if (not isinstance(options, list) or not options
                     or not all(isinstance(o, dict) and isinstance(o.get("label"), str) for o in options)):
                 raise ValidationFailed("Validation failed: options: required for enum and set fields")
-            options = [{"id": state.store.next_option_id(), "label": o["label"]} for o in options]
+            options = [{"id": state.store.next_option_id(), "label": o["label"],
+                        "color": o.get("color")} for o in options]
         elif options is not None:
             raise ValidationFailed("Validation failed: options: only allowed for enum and set fields")
         with state.store.lock:

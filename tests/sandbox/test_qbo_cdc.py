@@ -142,7 +142,7 @@ def test_cap_per_request_keeps_earliest_and_drops_deletes_first(
 
 
 def test_cap_per_entity(store: RealmStore, churn: tuple[str, list, list]) -> None:
-    since, customers, invoices = churn
+    since, _, _ = churn
     store.settings.cdc_cap = 4
     store.settings.cdc_cap_mode = "per_entity"
     got = groups(store.cdc(["Customer", "Invoice"], since))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
+from itertools import pairwise
 from typing import Any
 
 import pytest
@@ -80,7 +81,8 @@ def test_envelope_shapes(store: RealmStore) -> None:
     assert list(page) == ["Customer", "startPosition", "maxResults"]
     assert page["maxResults"] == 2 and page["startPosition"] == 1
     assert store.query("SELECT * FROM Customer WHERE Id = '999999'", include=set()) == {}
-    count = store.query("SELECT COUNT(*) FROM Customer WHERE Active IN (true, false)", include=set())
+    count = store.query("SELECT COUNT(*) FROM Customer WHERE Active IN (true, false)",
+                        include=set())
     assert count == {"totalCount": 40}
     assert store.query("SELECT * FROM Estimate", include=set()) == {}
 
@@ -116,7 +118,7 @@ def test_multi_key_order_is_a_setting(store: RealmStore) -> None:
         rows = store.query(text, include=set())["Invoice"]
         dates = [r["TxnDate"] for r in rows]
         assert dates == sorted(dates, reverse=True)
-        for a, b in zip(rows, rows[1:], strict=False):  # ties: second key ascending
+        for a, b in pairwise(rows):  # ties: second key ascending
             if a["TxnDate"] == b["TxnDate"]:
                 assert a["DocNumber"] <= b["DocNumber"]
     finally:
@@ -155,7 +157,7 @@ PROPS: dict[str, dict[str, str]] = {
              "MetaData.LastUpdatedTime": "t"},
 }
 NAME_LISTS = {"Customer", "Item"}
-OFFSETS = [timezone.utc, timezone(timedelta(hours=-8)), timezone(timedelta(hours=5, minutes=30))]
+OFFSETS = [UTC, timezone(timedelta(hours=-8)), timezone(timedelta(hours=5, minutes=30))]
 
 
 def raw_value(row: dict[str, Any], path: str, kind: str) -> Any:

@@ -43,6 +43,9 @@ class Customer:
     bill_block: Row | None = None
     delivery: str = "Print"
     term: str | None = None
+    mobile: str | None = None
+    fax: str | None = None
+    web: str | None = None
     children: list[Customer] = field(default_factory=list)
     open_cents: int = 0
     with_jobs: int = 0
@@ -102,8 +105,14 @@ class Customer:
         row["Active"] = self.active
         if self.phone:
             row["PrimaryPhone"] = {"FreeFormNumber": self.phone}
+        if self.mobile:
+            row["Mobile"] = {"FreeFormNumber": self.mobile}
+        if self.fax:
+            row["Fax"] = {"FreeFormNumber": self.fax}
         if self.email_ref:
             row["PrimaryEmailAddr"] = self.email_ref
+        if self.web:
+            row["WebAddr"] = {"URI": self.web}
         if self.term:
             row["SalesTermRef"] = {"value": self.term}
         return row
@@ -197,6 +206,12 @@ def make_customers(rng: random.Random, count: int, start: int,
             delivery="Email" if email and rng.random() < 0.4 else "Print",
             term=rng.choices((None, "4", "1"), (75, 15, 10))[0],
         )
+        if rng.random() < 0.3:
+            c.mobile = f"({rng.randint(201, 989)}) 555-{rng.randint(0, 9999):04d}"
+        if rng.random() < 0.1:
+            c.fax = f"({rng.randint(201, 989)}) 555-{rng.randint(0, 9999):04d}"
+        if is_company and rng.random() < 0.4:
+            c.web = f"http://{_ascii(display) or 'www'}.example.com"
         c.bill = addresses.street()
         c.ship = c.bill if rng.random() < 0.7 else None
         c.bill_block = addresses.block(c)

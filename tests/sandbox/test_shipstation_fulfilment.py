@@ -263,6 +263,16 @@ def test_webhooks_deliver_resource_urls_the_sandbox_serves(
                            auth=(DEFAULT_API_KEY, DEFAULT_API_SECRET)).json()
         assert marked["total"] == 0
         assert len(receiver.bodies) == 4  # the WooCommerce-only hook stayed silent
+        # One createorders call is one import batch: one notification listing every new order.
+        bulk = [{"orderNumber": f"QB-hook-b{n}", "orderDate": "2026-02-10",
+                 "orderStatus": "awaiting_payment", "billTo": {"name": "b"},
+                 "shipTo": {"name": "b"}} for n in range(2)]
+        api.post("/orders/createorders", json=bulk)
+        api.post("/_sandbox/webhooks/drain")
+        assert len(receiver.bodies) == 5
+        batch = httpx.get(receiver.bodies[4]["resource_url"],
+                          auth=(DEFAULT_API_KEY, DEFAULT_API_SECRET)).json()
+        assert [o["orderNumber"] for o in batch["orders"]] == ["QB-hook-b0", "QB-hook-b1"]
     finally:
         receiver.running.stop()
 

@@ -15,6 +15,8 @@ from ledgerlink.sandbox.shipstation.service import (
     DEFAULT_API_KEY,
     DEFAULT_API_SECRET,
     ShipStationService,
+    build,
+    env_vars,
 )
 
 FROZEN = datetime(2026, 1, 15, 20, 0, tzinfo=UTC)  # 12:00 PST
@@ -295,6 +297,30 @@ def test_delete_deactivates(api: httpx.Client) -> None:
     assert gone.status_code == 200 and gone.json()["success"] is True
     assert api.get(f"/orders/{made['orderId']}").status_code == 404
     assert numbers(api, "QB-del") == []
+
+
+def test_an_emulator_bug_answers_like_aspnet(api: httpx.Client, service: ShipStationService,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise KeyError("boom")
+
+    monkeypatch.setattr(service.store, "upsert", broken)
+    answer = api.post("/orders/createorder", json=order("QB-bug"))
+    assert answer.status_code == 500 and answer.json()["Message"] == "An error has occurred."
+    assert "x-rate-limit-remaining" in answer.headers
+
+
+def test_service_factory_and_env() -> None:
+    svc = build("demo", "demo", Clock())
+    assert svc.name == "shipstation" and svc.core.name == "shipstation"
+    assert env_vars("http://127.0.0.1:8702", "demo") == svc.env("http://127.0.0.1:8702") == {
+        "LEDGERLINK_SHIPSTATION_API_URL": "http://127.0.0.1:8702",
+        "LEDGERLINK_SHIPSTATION_API_KEY": DEFAULT_API_KEY,
+        "LEDGERLINK_SHIPSTATION_API_SECRET": DEFAULT_API_SECRET,
+    }
+    assert any(DEFAULT_API_KEY in line for line in svc.describe("http://127.0.0.1:8702"))
+    svc.start()
+    svc.close()
 
 
 def test_seeded_data_is_deterministic(service: ShipStationService) -> None:

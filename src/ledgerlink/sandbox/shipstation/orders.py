@@ -192,7 +192,8 @@ def build_items(raw: Any, existing: list[JSON], ctx: BuildContext) -> list[JSON]
         item: JSON = {"orderItemId": old["orderItemId"] if old else ctx.next_item_id()}
         item.update({key: src.get(key) for key in _ITEM_HEAD})
         item["weight"] = _weight(src.get("weight"))
-        item["quantity"] = src.get("quantity") if src.get("quantity") is not None else 1
+        # Non-nullable .NET numbers: a missing value binds as 0.
+        item["quantity"] = src.get("quantity") if src.get("quantity") is not None else 0
         item["unitPrice"] = src.get("unitPrice") if src.get("unitPrice") is not None else 0
         item["taxAmount"] = src.get("taxAmount")
         item["shippingAmount"] = src.get("shippingAmount")

@@ -150,8 +150,12 @@ class Store:
         )
 
     # --- createorder / createorders --------------------------------------------------------
-    def upsert(self, raw: JSON, prefix: str = "apiOrder") -> UpsertResult:
-        """Create or replace one order; raises ``errors.ApiError`` when refused."""
+    def upsert(self, raw: JSON, prefix: str = "apiOrder", batch: str | None = None) -> UpsertResult:
+        """Create or replace one order; raises ``errors.ApiError`` when refused.
+
+        ``batch`` groups the orders of one createorders call into one import batch, so a single
+        ORDER_NOTIFY ``resource_url`` lists them all.
+        """
         problems = validate(raw, prefix, self.settings)
         if problems:
             raise errors.model_state(problems)
@@ -164,7 +168,7 @@ class Store:
                     orderNumber=row.data["orderNumber"], orderStatus=row.data["orderStatus"]
                 )
                 raise errors.message(400, text)
-            return self._write(raw, row)
+            return self._write(raw, row, batch)
 
     def upsert_many(self, raws: list[Any]) -> tuple[JSON, list[Event]]:
         """createorders: per-order results; raises ``ApiError`` only for whole-request errors."""
@@ -180,10 +184,11 @@ class Store:
                 raise errors.model_state(problems)
         results: list[JSON] = []
         events: list[Event] = []
+        batch = self.new_batch()
         for index, raw in enumerate(raws):
             body = raw if isinstance(raw, dict) else {}
             try:
-                done = self.upsert(body, f"apiOrders[{index}]")
+                done = self.upsert(body, f"apiOrders[{index}]", batch)
             except errors.ApiError as exc:
                 results.append({
                     "orderId": body.get("orderId") if isinstance(body.get("orderId"), int) else 0,
@@ -191,7 +196,7 @@ class Store:
                     "success": False, "errorMessage": exc.text,
                 })
                 continue
-            events += done.events
+            events += [e for e in done.events if e not in events]
             results.append({
                 "orderId": done.order["orderId"], "orderNumber": done.order["orderNumber"],
                 "orderKey": done.order["orderKey"], "success": True, "errorMessage": None,
@@ -223,7 +228,7 @@ class Store:
     def _rows_with_key(self, key: Any) -> list[OrderRow]:
         return [r for r in self.visible_orders() if r.data["orderKey"] == key]
 
-    def _write(self, raw: JSON, row: OrderRow | None) -> UpsertResult:
+    def _write(self, raw: JSON, row: OrderRow | None, batch: str | None) -> UpsertResult:
         existing = row.data if row else None
         if existing is None:
             store_id = self._creation_store(raw)
@@ -237,7 +242,7 @@ class Store:
         if existing is None:
             # The docs' create response has customerId null; the profile is created afterwards.
             order["customerId"] = self._customer_id(order)
-            batch = self.new_batch()
+            batch = batch or self.new_batch()
             self.orders[order_id] = OrderRow(order, import_batch=batch)
             events = [] if not self.settings.order_notify_on_api_create else [
                 Event("ORDER_NOTIFY", store_id, f"/orders?storeID={store_id}&importBatch={batch}")

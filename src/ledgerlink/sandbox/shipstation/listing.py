@@ -10,7 +10,7 @@ Pacific wall time, like everything else in V1.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -160,17 +160,19 @@ def _item_has(item: JSON, keyword: str) -> bool:
 
 
 def _common_shipment_filters(row: JSON, query: Query, settings: ShipStationSettings) -> bool:
+    """Filters /shipments and /fulfillments share (orderNumber: prefix or exact, a setting)."""
     number = query.text("orderNumber")
-    prefix = settings.shipment_order_number_match == "prefix"
-    checks: list[Callable[[], bool]] = [
-        lambda: not number or _matches_number(
-            row["orderNumber"] or "", number, prefix, settings.order_number_case_sensitive),
-        lambda: query.int("orderId") in (None, row["orderId"]),
-        lambda: query.text("trackingNumber") in (None, row["trackingNumber"]),
-        lambda: not query.text("recipientName")
-        or _contains(row["shipTo"]["name"], query.text("recipientName") or ""),
-    ]
-    return all(check() for check in checks)
+    if number and not _matches_number(
+        row["orderNumber"] or "", number, settings.shipment_order_number_match == "prefix",
+        settings.order_number_case_sensitive,
+    ):
+        return False
+    if query.int("orderId") not in (None, row["orderId"]):
+        return False
+    if query.text("trackingNumber") not in (None, row["trackingNumber"]):
+        return False
+    recipient = query.text("recipientName")
+    return not recipient or _contains(row["shipTo"]["name"], recipient)
 
 
 def filter_shipments(rows: Iterable[tuple[JSON, str, int]], query: Query,

@@ -190,6 +190,7 @@ class Store:
             try:
                 done = self.upsert(body, f"apiOrders[{index}]", batch)
             except errors.ApiError as exc:
+                # A failed new order has no id; the non-nullable .NET int serialises as 0.
                 results.append({
                     "orderId": body.get("orderId") if isinstance(body.get("orderId"), int) else 0,
                     "orderNumber": body.get("orderNumber"), "orderKey": body.get("orderKey"),

@@ -48,19 +48,13 @@ def ok(data: Any, additional: Any = ..., status: int = 200) -> JSONResponse:
 
 def validation_error(message: str) -> JSONResponse:
     return JSONResponse(
-        {"success": False, "error": message, "code": "ERR_SCHEMA_VALIDATION_FAILED"},
-        status_code=400,
+        {"success": False, "error": message, "code": "ERR_SCHEMA_VALIDATION_FAILED"}, status_code=400
     )
 
 
 def not_found(message: str = "Entity was not found") -> ApiError:
-    body = {
-        "success": False,
-        "error": message,
-        "error_info": "Object was not found.",
-        "data": None,
-        "additional_data": None,
-    }
+    body = {"success": False, "error": message, "error_info": "Object was not found.",
+            "data": None, "additional_data": None}
     return ApiError(JSONResponse(body, status_code=404))
 
 
@@ -76,11 +70,9 @@ def unauthorized() -> JSONResponse:
 
 
 def cloudflare_ban() -> HTMLResponse:
-    html = (
-        "<!DOCTYPE html><html><head><title>Access denied | pipedrive.com used Cloudflare to "
-        "restrict access</title></head><body><h1>Access denied</h1><p>This error is produced "
-        "by Cloudflare.</p></body></html>"
-    )
+    html = ("<!DOCTYPE html><html><head><title>Access denied | pipedrive.com used Cloudflare to "
+            "restrict access</title></head><body><h1>Access denied</h1><p>This error is produced "
+            "by Cloudflare.</p></body></html>")
     return HTMLResponse(html, status_code=403)
 
 

@@ -47,9 +47,7 @@ class Limits:
         self.clock = clock
         self.settings = settings
         self.burst = WindowLimiter(clock, settings.burst_window_seconds, settings.burst_window_kind)
-        self.search = WindowLimiter(
-            clock, settings.burst_window_seconds, settings.burst_window_kind
-        )
+        self.search = WindowLimiter(clock, settings.burst_window_seconds, settings.burst_window_kind)
         self._lock = threading.Lock()
         self._day: date | None = None
         self.spent_today = 0
@@ -139,9 +137,7 @@ class Limits:
                 self._refused_in_row[principal.key] = 0
             else:
                 self._refused_in_row[principal.key] += 1
-            headers = self._headers(
-                principal, limit, method, charged=refusal is None, search=search
-            )
+            headers = self._headers(principal, limit, method, charged=refusal is None, search=search)
         return Verdict(refusal, headers)
 
     def _headers(
@@ -157,10 +153,7 @@ class Limits:
             ("x-ratelimit-remaining", str(max(remaining, 0))),
             ("x-ratelimit-reset", str(math.ceil(s.burst_window_seconds))),
             ("x-daily-ratelimit-token-limit", str(self.daily_limit())),
-            (
-                "x-daily-ratelimit-token-remaining",
-                str(max(self.daily_limit() - self.spent_today, 0)),
-            ),
+            ("x-daily-ratelimit-token-remaining", str(max(self.daily_limit() - self.spent_today, 0))),
         ]
         if principal.kind == "api_token" and method in _WRITES:
             headers.append(("x-daily-requests-left", str(self._count_write(principal, charged))))

@@ -18,17 +18,8 @@ from ledgerlink.sandbox.pipedrive.store import FieldDef, Store
 
 Check = Callable[[Any], bool]
 _ADDRESS_KEYS = {
-    "value",
-    "country",
-    "admin_area_level_1",
-    "admin_area_level_2",
-    "locality",
-    "sublocality",
-    "route",
-    "street_number",
-    "subpremise",
-    "postal_code",
-    "formatted_address",
+    "value", "country", "admin_area_level_1", "admin_area_level_2", "locality", "sublocality",
+    "route", "street_number", "subpremise", "postal_code", "formatted_address",
 }
 
 
@@ -57,20 +48,19 @@ def _visible(v: Any) -> bool:
 
 
 def _address(v: Any) -> bool:
-    return (
-        isinstance(v, dict)
-        and set(v) <= _ADDRESS_KEYS
-        and all(x is None or isinstance(x, str) for x in v.values())
-    )
+    return (isinstance(v, dict) and set(v) <= _ADDRESS_KEYS
+            and all(x is None or isinstance(x, str) for x in v.values()))
 
 
 def _contacts(v: Any) -> bool:
     return isinstance(v, list) and all(
-        isinstance(x, dict)
-        and isinstance(x.get("value"), str)
-        and set(x) <= {"value", "primary", "label"}
+        isinstance(x, dict) and isinstance(x.get("value"), str) and set(x) <= {"value", "primary", "label"}
         for x in v
     )
+
+
+def _bool(v: Any) -> bool:
+    return isinstance(v, bool)
 
 
 def _status(v: Any) -> bool:
@@ -103,6 +93,11 @@ ALLOWED: dict[str, dict[str, tuple[Check, str]]] = {
         "org_id": (_nullable(_int), "an integer"),
         "emails": (_contacts, "an array of {value, primary, label}"),
         "phones": (_contacts, "an array of {value, primary, label}"),
+        "im": (_contacts, "an array of {value, primary, label}"),
+        "postal_address": (_nullable(_address), "an address object"),
+        "notes": (_nullable(_str), "a string"),
+        "birthday": (_nullable(_date), "a date YYYY-MM-DD"),
+        "job_title": (_nullable(_str), "a string"),
     },
     "deal": {
         **_COMMON,
@@ -117,21 +112,24 @@ ALLOWED: dict[str, dict[str, tuple[Check, str]]] = {
         "probability": (_nullable(_num), "a number"),
         "lost_reason": (_nullable(_str), "a string"),
         "expected_close_date": (_nullable(_date), "a date YYYY-MM-DD"),
+        "is_archived": (_bool, "a boolean"),
+        # Deleting goes through DELETE; the body may only repeat "not deleted".
+        "is_deleted": (lambda v: v is False, "false (use DELETE to delete)"),
     },
 }
 REQUIRED = {"organization": "name", "person": "name", "deal": "title"}
 # Deal timestamps a client may set explicitly (besides add_time on create).
-_DEAL_TIMES = ("close_time", "won_time", "lost_time")
+_DEAL_TIMES = ("close_time", "won_time", "lost_time", "archive_time")
 
 
 def not_allowed(key: str) -> ValidationFailed:
     # Text as observed live for a v1-style custom field hash at the top level (pipedrive.md §1.6).
-    return ValidationFailed(
-        f"Validation failed: {key}: Parameter '{key}' is not allowed for this request"
-    )
+    return ValidationFailed(f"Validation failed: {key}: Parameter '{key}' is not allowed for this request")
 
 
-def validate_body(store: Store, entity: str, body: Any, *, creating: bool) -> dict[str, Any]:
+def validate_body(
+    store: Store, entity: str, body: Any, *, creating: bool
+) -> dict[str, Any]:
     """Check a POST/PATCH body; returns store values (times as ``datetime``)."""
     if not isinstance(body, dict):
         raise ValidationFailed("Validation failed: body: must be a JSON object")
@@ -165,20 +163,12 @@ def validate_body(store: Store, entity: str, body: Any, *, creating: bool) -> di
 
 
 def _check_references(store: Store, entity: str, values: dict[str, Any]) -> None:
-    for key, table in (
-        ("org_id", "organization"),
-        ("person_id", "person"),
-        ("pipeline_id", "pipeline"),
-        ("stage_id", "stage"),
-    ):
+    for key, table in (("org_id", "organization"), ("person_id", "person"),
+                       ("pipeline_id", "pipeline"), ("stage_id", "stage")):
         ref = values.get(key)
         if ref is not None:
             row = store.get(table, ref)
             if row is None or row.get("is_deleted"):
                 raise ValidationFailed(f"Validation failed: {key}: {table} {ref} does not exist")
-    if (
-        entity == "deal"
-        and values.get("lost_reason")
-        and values.get("status") not in (None, "lost")
-    ):
+    if entity == "deal" and values.get("lost_reason") and values.get("status") not in (None, "lost"):
         raise ValidationFailed("Validation failed: lost_reason: only allowed when status is lost")

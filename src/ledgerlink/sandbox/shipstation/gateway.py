@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
+import logging
 import math
 import threading
 from collections.abc import Awaitable, Callable, Mapping
@@ -28,6 +29,7 @@ from ledgerlink.sandbox.shipstation import errors
 from ledgerlink.sandbox.shipstation.settings import ShipStationSettings
 
 Handler = Callable[[Request], Awaitable[Response]]
+log = logging.getLogger(__name__)
 
 
 def basic_credentials(header: str) -> tuple[str, str] | None:
@@ -99,9 +101,7 @@ class RateWindows:
 
 class Gateway:
     def __init__(
-        self,
-        clock: Clock,
-        settings: ShipStationSettings,
+        self, clock: Clock, settings: ShipStationSettings,
         credentials: Callable[[], Mapping[str, str]],
     ) -> None:
         self.settings = settings
@@ -130,6 +130,10 @@ class Gateway:
                 response = await handler(request)
             except errors.ApiError as exc:
                 response = exc.response()
+            except Exception as exc:  # a bug in the emulator: answer like ASP.NET would
+                log.error("ShipStation sandbox %s %s failed: %r", request.method,
+                          request.url.path, exc)
+                response = errors.server_error()
             response.headers.update(headers)
             return response
 

@@ -10,7 +10,7 @@ Pacific wall time, like everything else in V1.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -37,9 +37,8 @@ class Query:
         try:
             return int(value)
         except ValueError:
-            raise errors.model_state(
-                {name: [f"The value '{value}' is not valid for Int32."]}
-            ) from None
+            raise errors.model_state({name: [f"The value '{value}' is not valid for Int32."]}) \
+                from None
 
     def bool(self, name: str) -> bool:
         value = (self.text(name) or "false").lower()
@@ -69,7 +68,7 @@ def page(rows: list[JSON], resource: str, query: Query, settings: ShipStationSet
         size = MAX_PAGE_SIZE
     start = (number - 1) * size
     return {
-        resource: rows[start : start + size],
+        resource: rows[start:start + size],
         "total": len(rows),
         "page": number,
         "pages": math.ceil(len(rows) / size),
@@ -118,17 +117,12 @@ def _stamp(value: Any) -> datetime:
     return parsed or datetime.min
 
 
-ORDER_DATES = {
-    "createDate": "createDate",
-    "modifyDate": "modifyDate",
-    "orderDate": "orderDate",
-    "paymentDate": "paymentDate",
-}
+ORDER_DATES = {"createDate": "createDate", "modifyDate": "modifyDate",
+               "orderDate": "orderDate", "paymentDate": "paymentDate"}
 
 
-def filter_orders(
-    rows: Iterable[tuple[JSON, str]], query: Query, settings: ShipStationSettings
-) -> list[JSON]:
+def filter_orders(rows: Iterable[tuple[JSON, str]], query: Query,
+                  settings: ShipStationSettings) -> list[JSON]:
     """``rows`` are (order, importBatch) pairs of visible orders."""
     number = query.text("orderNumber")
     status = query.text("orderStatus")
@@ -146,9 +140,8 @@ def filter_orders(
             continue
         if store_id is not None and order["advancedOptions"]["storeId"] != store_id:
             continue
-        if name and not (
-            _contains(order["billTo"]["name"], name) or _contains(order["shipTo"]["name"], name)
-        ):
+        if name and not (_contains(order["billTo"]["name"], name)
+                         or _contains(order["shipTo"]["name"], name)):
             continue
         if keyword and not any(_item_has(item, keyword) for item in order["items"]):
             continue
@@ -167,28 +160,23 @@ def _item_has(item: JSON, keyword: str) -> bool:
 
 
 def _common_shipment_filters(row: JSON, query: Query, settings: ShipStationSettings) -> bool:
+    """Filters /shipments and /fulfillments share (orderNumber: prefix or exact, a setting)."""
     number = query.text("orderNumber")
-    prefix = settings.shipment_order_number_match == "prefix"
-    checks: list[Callable[[], bool]] = [
-        lambda: (
-            not number
-            or _matches_number(
-                row["orderNumber"] or "", number, prefix, settings.order_number_case_sensitive
-            )
-        ),
-        lambda: query.int("orderId") in (None, row["orderId"]),
-        lambda: query.text("trackingNumber") in (None, row["trackingNumber"]),
-        lambda: (
-            not query.text("recipientName")
-            or _contains(row["shipTo"]["name"], query.text("recipientName") or "")
-        ),
-    ]
-    return all(check() for check in checks)
+    if number and not _matches_number(
+        row["orderNumber"] or "", number, settings.shipment_order_number_match == "prefix",
+        settings.order_number_case_sensitive,
+    ):
+        return False
+    if query.int("orderId") not in (None, row["orderId"]):
+        return False
+    if query.text("trackingNumber") not in (None, row["trackingNumber"]):
+        return False
+    recipient = query.text("recipientName")
+    return not recipient or _contains(row["shipTo"]["name"], recipient)
 
 
-def filter_shipments(
-    rows: Iterable[tuple[JSON, str, int]], query: Query, settings: ShipStationSettings
-) -> list[JSON]:
+def filter_shipments(rows: Iterable[tuple[JSON, str, int]], query: Query,
+                     settings: ShipStationSettings) -> list[JSON]:
     """``rows`` are (label, batch, storeId). ``shipmentItems`` is null unless requested."""
     include_items = query.bool("includeShipmentItems")
     dates = {"createDate": "createDate", "shipDate": "shipDate", "voidDate": "voidDate"}
@@ -213,9 +201,8 @@ def filter_shipments(
     return _sorted(out, query, {"shipdate": "shipDate", "createdate": "createDate"}, "shipmentId")
 
 
-def filter_fulfillments(
-    rows: Iterable[tuple[JSON, str, int]], query: Query, settings: ShipStationSettings
-) -> list[JSON]:
+def filter_fulfillments(rows: Iterable[tuple[JSON, str, int]], query: Query,
+                        settings: ShipStationSettings) -> list[JSON]:
     dates = {"createDate": "createDate", "shipDate": "shipDate"}
     out = []
     for row, batch, store_id in rows:
@@ -230,6 +217,5 @@ def filter_fulfillments(
         if not _dates(query, row, dates):
             continue
         out.append(row)
-    return _sorted(
-        out, query, {"shipdate": "shipDate", "createdate": "createDate"}, "fulfillmentId"
-    )
+    return _sorted(out, query, {"shipdate": "shipDate", "createdate": "createDate"},
+                   "fulfillmentId")

@@ -100,14 +100,9 @@ class Store:
         self._ids = {
             kind: itertools.count(start)
             for kind, start in (
-                ("order", 140_000_000),
-                ("item", 190_000_000),
-                ("shipment", 33_000_000),
-                ("fulfillment", 46_000_000),
-                ("customs", 11_000_000),
-                ("customer", 37_000_000),
-                ("webhook", 120_000),
-                ("batch", 100_000),
+                ("order", 140_000_000), ("item", 190_000_000), ("shipment", 33_000_000),
+                ("fulfillment", 46_000_000), ("customs", 11_000_000), ("customer", 37_000_000),
+                ("webhook", 120_000), ("batch", 100_000),
             )
         }
 
@@ -155,8 +150,12 @@ class Store:
         )
 
     # --- createorder / createorders --------------------------------------------------------
-    def upsert(self, raw: JSON, prefix: str = "apiOrder") -> UpsertResult:
-        """Create or replace one order; raises ``errors.ApiError`` when refused."""
+    def upsert(self, raw: JSON, prefix: str = "apiOrder", batch: str | None = None) -> UpsertResult:
+        """Create or replace one order; raises ``errors.ApiError`` when refused.
+
+        ``batch`` groups the orders of one createorders call into one import batch, so a single
+        ORDER_NOTIFY ``resource_url`` lists them all.
+        """
         problems = validate(raw, prefix, self.settings)
         if problems:
             raise errors.model_state(problems)
@@ -169,7 +168,7 @@ class Store:
                     orderNumber=row.data["orderNumber"], orderStatus=row.data["orderStatus"]
                 )
                 raise errors.message(400, text)
-            return self._write(raw, row)
+            return self._write(raw, row, batch)
 
     def upsert_many(self, raws: list[Any]) -> tuple[JSON, list[Event]]:
         """createorders: per-order results; raises ``ApiError`` only for whole-request errors."""
@@ -185,33 +184,24 @@ class Store:
                 raise errors.model_state(problems)
         results: list[JSON] = []
         events: list[Event] = []
+        batch = self.new_batch()
         for index, raw in enumerate(raws):
             body = raw if isinstance(raw, dict) else {}
             try:
-                done = self.upsert(body, f"apiOrders[{index}]")
+                done = self.upsert(body, f"apiOrders[{index}]", batch)
             except errors.ApiError as exc:
-                results.append(
-                    {
-                        "orderId": body.get("orderId")
-                        if isinstance(body.get("orderId"), int)
-                        else 0,
-                        "orderNumber": body.get("orderNumber"),
-                        "orderKey": body.get("orderKey"),
-                        "success": False,
-                        "errorMessage": exc.text,
-                    }
-                )
+                # A failed new order has no id; the non-nullable .NET int serialises as 0.
+                results.append({
+                    "orderId": body.get("orderId") if isinstance(body.get("orderId"), int) else 0,
+                    "orderNumber": body.get("orderNumber"), "orderKey": body.get("orderKey"),
+                    "success": False, "errorMessage": exc.text,
+                })
                 continue
-            events += done.events
-            results.append(
-                {
-                    "orderId": done.order["orderId"],
-                    "orderNumber": done.order["orderNumber"],
-                    "orderKey": done.order["orderKey"],
-                    "success": True,
-                    "errorMessage": None,
-                }
-            )
+            events += [e for e in done.events if e not in events]
+            results.append({
+                "orderId": done.order["orderId"], "orderNumber": done.order["orderNumber"],
+                "orderKey": done.order["orderKey"], "success": True, "errorMessage": None,
+            })
         has_errors = any(not r["success"] for r in results)
         return {"hasErrors": has_errors, "results": results}, events
 
@@ -239,7 +229,7 @@ class Store:
     def _rows_with_key(self, key: Any) -> list[OrderRow]:
         return [r for r in self.visible_orders() if r.data["orderKey"] == key]
 
-    def _write(self, raw: JSON, row: OrderRow | None) -> UpsertResult:
+    def _write(self, raw: JSON, row: OrderRow | None, batch: str | None) -> UpsertResult:
         existing = row.data if row else None
         if existing is None:
             store_id = self._creation_store(raw)
@@ -253,17 +243,11 @@ class Store:
         if existing is None:
             # The docs' create response has customerId null; the profile is created afterwards.
             order["customerId"] = self._customer_id(order)
-            batch = self.new_batch()
+            batch = batch or self.new_batch()
             self.orders[order_id] = OrderRow(order, import_batch=batch)
-            events = (
-                []
-                if not self.settings.order_notify_on_api_create
-                else [
-                    Event(
-                        "ORDER_NOTIFY", store_id, f"/orders?storeID={store_id}&importBatch={batch}"
-                    )
-                ]
-            )
+            events = [] if not self.settings.order_notify_on_api_create else [
+                Event("ORDER_NOTIFY", store_id, f"/orders?storeID={store_id}&importBatch={batch}")
+            ]
             return UpsertResult(response, True, events)
         assert row is not None
         row.data = order
@@ -323,3 +307,4 @@ def _same_family(row: OrderRow, others: list[OrderRow]) -> bool:
 
 def new_guid(rng: random.Random) -> str:
     return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+

@@ -1,0 +1,145 @@
+"""Test support: an httpx client that checks every sandbox response against the official spec.
+
+    spec = OpenApiSpec.load()
+    client = ValidatingClient(spec, base_url=running.url, headers={"x-api-token": TOKEN})
+    client.get("/api/v2/organizations")          # raises SpecViolation on a non-conforming body
+    client.seen                                   # {(spec, method, spec_path, status), ...}
+
+Paths map to spec operations as the real hosts do: ``/api/v2/X`` → v2 ``X``; ``/api/v1/X`` and
+``/v1/X`` → v1 ``X``; ``/oauth/X`` → v1 ``/oauth/X`` (oauth.pipedrive.com). Admin routes
+(``/_sandbox``), the authorize redirect (the real endpoint shows an HTML consent page instead)
+and ``/oauth/revoke`` (absent from the spec) are not checked.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from ledgerlink.sandbox.framework import Clock, serve_in_thread
+from ledgerlink.sandbox.pipedrive.costs import TOKEN_COSTS
+from ledgerlink.sandbox.pipedrive.credentials import DEFAULT_API_TOKEN
+from ledgerlink.sandbox.pipedrive.openapi import OpenApiSpec
+from ledgerlink.sandbox.pipedrive.state import State
+
+UNCHECKED = ("/_sandbox/", "/oauth/revoke")
+
+
+class SpecViolation(AssertionError):
+    pass
+
+
+def _pattern(template: str) -> re.Pattern[str]:
+    return re.compile("^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template)) + "$")
+
+
+# Literal paths first so /organizations/search is not taken for /organizations/{id}.
+_OPERATIONS = sorted({(spec, path) for spec, _, path in TOKEN_COSTS}, key=lambda k: "{" in k[1])
+_PATTERNS = [(spec, path, _pattern(path)) for spec, path in _OPERATIONS]
+
+
+def spec_operation(url_path: str) -> tuple[str, str] | None:
+    """(spec, spec path) a sandbox URL path stands for, or ``None`` if it is not an API path."""
+    if url_path.startswith("/api/v2/"):
+        spec, rest = "v2", url_path[len("/api/v2"):]
+    elif url_path.startswith(("/api/v1/", "/v1/")):
+        spec, rest = "v1", url_path.split("/v1", 1)[1]
+    elif url_path.startswith("/oauth/"):
+        spec, rest = "v1", url_path
+    else:
+        return None
+    for candidate_spec, template, pattern in _PATTERNS:
+        if candidate_spec == spec and pattern.match(rest):
+            return spec, template
+    return None
+
+
+class ValidatingClient(httpx.Client):
+    def __init__(self, spec: OpenApiSpec, **kwargs: Any) -> None:
+        super().__init__(event_hooks={"response": [self._check]}, **kwargs)
+        self.spec = spec
+        self.seen: set[tuple[str, str, str, int]] = set()
+
+    def _check(self, response: httpx.Response) -> None:
+        path = response.request.url.path
+        if path.startswith(UNCHECKED) or path == "/oauth/authorize" and response.is_redirect:
+            return
+        operation = spec_operation(path)
+        if operation is None:
+            raise SpecViolation(f"{response.request.method} {path}: not an operation of the spec")
+        spec, template = operation
+        method = response.request.method
+        response.read()
+        content_type = response.headers.get("content-type", "")
+        body = json.loads(response.content) if "json" in content_type else None
+        errors = self.spec.validate(spec, method, template, response.status_code, body, content_type)
+        if errors:
+            raise SpecViolation(
+                f"{method} {path} → {response.status_code} violates the {spec} spec:\n  "
+                + "\n  ".join(errors[:10]))
+        self.seen.add((spec, method, template, response.status_code))
+
+
+class Harness:
+    """One running Pipedrive sandbox for a test module: frozen clock, validating API client.
+
+    The burst limit is off by default (a frozen clock never leaves the 2 s window); tests of the
+    limit switch it back on with ``harness.settings(enforce_burst_limit=True)``.
+    """
+
+    START = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+
+    def __init__(self, spec: OpenApiSpec, seed: str = "pipedrive-tests", size: str = "demo") -> None:
+        from ledgerlink.sandbox.pipedrive.service import build  # the web stack only when used
+
+        self.clock = Clock()
+        self.clock.freeze(self.START)
+        self.service = build(seed, size, self.clock)
+        self.running = serve_in_thread(self.service.app)
+        self.url = self.running.url
+        self.spec = spec
+        self.api = ValidatingClient(spec, base_url=self.url, timeout=10,
+                                    headers={"x-api-token": DEFAULT_API_TOKEN})
+        self.admin = httpx.Client(base_url=self.url, timeout=10)
+        self.reset()
+
+    @property
+    def state(self) -> State:
+        return self.service.state
+
+    def field(self, entity: str, name: str) -> str:
+        return self.state.generated.field_codes[f"{entity}:{name}"]
+
+    def settings(self, **values: Any) -> None:
+        response = self.admin.patch("/_sandbox/settings", json=values)
+        assert response.status_code == 200, response.text
+
+    def advance(self, seconds: float) -> None:
+        self.clock.advance(seconds)
+
+    def reset(self, *, data: bool = False) -> None:
+        hand_in_issued(self)
+        body = {"settings": True, "tokens": True, "data": data}
+        assert self.admin.post("/_sandbox/reset", json=body).status_code == 200
+        self.clock.freeze(self.clock.now())
+        self.settings(enforce_burst_limit=False)
+
+    def close(self) -> None:
+        hand_in_issued(self)
+        self.api.close()
+        self.admin.close()
+        self.service.close()
+        self.running.stop()
+
+
+def hand_in_issued(harness: Harness) -> None:
+    """Give every issued OAuth token to the whole-run leak check, when it is installed."""
+    try:
+        from tests.leakcheck import add_issued  # type: ignore[import-not-found, unused-ignore]
+    except ImportError:
+        return
+    add_issued({item.value for item in harness.state.oauth.issued})

@@ -45,8 +45,12 @@ SERVICES: tuple[ServiceSpec, ...] = (
     # Hook for the next emulators (uncomment when their modules exist):
     # ServiceSpec("pipedrive", 1, "ledgerlink.sandbox.pipedrive.service:build",
     #             "ledgerlink.sandbox.pipedrive.service:env_vars"),
-    # ServiceSpec("shipstation", 2, "ledgerlink.sandbox.shipstation.service:build",
-    #             "ledgerlink.sandbox.shipstation.service:env_vars"),
+    ServiceSpec(
+        "shipstation",
+        2,
+        "ledgerlink.sandbox.shipstation.service:build",
+        "ledgerlink.sandbox.shipstation.service:env_vars",
+    ),
 )
 
 

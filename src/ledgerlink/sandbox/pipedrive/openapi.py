@@ -38,7 +38,7 @@ ERRATA_NULLABLE = frozenset({
     "next_cursor", "address", "won_time", "lost_time", "close_time", "expected_close_date",
     "person_id", "org_id", "archive_time", "first_name", "last_name", "picture_id", "value",
     "currency", "stage_change_time", "origin", "label", "description", "phone", "icon_url",
-    "last_name", "organization", "deal", "person", "project", "project_id", "lead_id",
+    "organization", "deal", "person", "project", "project_id", "lead_id", "deal_id",
 })
 # Keys the live gateway adds to the documented error bodies (pipedrive.md §2.1: the 401 carries
 # "error_info" although the spec's example does not).

@@ -8,7 +8,7 @@
 Paths map to spec operations as the real hosts do: ``/api/v2/X`` → v2 ``X``; ``/api/v1/X`` and
 ``/v1/X`` → v1 ``X``; ``/oauth/X`` → v1 ``/oauth/X`` (oauth.pipedrive.com). Admin routes
 (``/_sandbox``), the authorize redirect (the real endpoint shows an HTML consent page instead)
-and ``/oauth/revoke`` (absent from the spec) are not checked.
+``/oauth/revoke`` (absent from the spec) and the Cloudflare 403 HTML page are not checked.
 """
 
 from __future__ import annotations
@@ -68,6 +68,8 @@ class ValidatingClient(httpx.Client):
         path = response.request.url.path
         if path.startswith(UNCHECKED) or path == "/oauth/authorize" and response.is_redirect:
             return
+        if response.status_code == 403 and "text/html" in response.headers.get("content-type", ""):
+            return  # the Cloudflare ban page sits in front of the API, outside the spec
         operation = spec_operation(path)
         if operation is None:
             raise SpecViolation(f"{response.request.method} {path}: not an operation of the spec")

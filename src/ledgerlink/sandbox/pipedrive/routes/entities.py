@@ -112,7 +112,7 @@ def get_handler(state: State, entity: str) -> Any:
     return handler
 
 
-def _defaults(state: State, entity: str, values: dict[str, Any]) -> dict[str, Any]:
+def defaults(state: State, entity: str, values: dict[str, Any]) -> dict[str, Any]:
     company = state.store.company
     base: dict[str, Any] = {"owner_id": company.user_id, "visible_to": 3, "label_ids": [],
                             "custom_fields": {}}
@@ -170,7 +170,7 @@ def create_handler(state: State, entity: str) -> Any:
         values = validate_body(state.store, entity, await json_body(request), creating=True)
         if entity == "deal":
             _status_times(state, None, values)
-        record = state.store.insert(entity, _defaults(state, entity, values))
+        record = state.store.insert(entity, defaults(state, entity, values))
         return ok(render(state.store, entity, record, render_options(state, request, entity)))
 
     return handler

@@ -44,9 +44,16 @@ def test_names_line_up_with_qbo_customers() -> None:
     assert all(len(by_name[names[i]]) == 2 for i in gen.ambiguous) and gen.ambiguous
     variants = [i for i in gen.variant if names[i] not in by_name]
     assert variants and all(
-        any(o.casefold().replace(".", "").replace(",", "") in {
-            names[i].casefold().replace(".", "").replace(",", "").replace("&", "and"),
-            names[i].casefold()} for o in by_name) for i in variants)
+        any(
+            o.casefold().replace(".", "").replace(",", "")
+            in {
+                names[i].casefold().replace(".", "").replace(",", "").replace("&", "and"),
+                names[i].casefold(),
+            }
+            for o in by_name
+        )
+        for i in variants
+    )
     linked = [o for o in orgs if o["custom_fields"].get(gen.external_id_field)]
     assert linked
     for org in linked:

@@ -32,8 +32,12 @@ def test_burst_limit_per_plan_in_a_two_second_window(pd: Harness) -> None:
     refused = pd.api.get("/api/v2/pipelines")
     assert refused.headers["x-ratelimit-remaining"] == "0"
     assert refused.headers["x-ratelimit-reset"] == "2"
-    assert refused.json() == {"success": False, "error": "Request over limit", "errorCode": 429,
-                              "error_info": "Please check developers.pipedrive.com"}
+    assert refused.json() == {
+        "success": False,
+        "error": "Request over limit",
+        "errorCode": 429,
+        "error_info": "Please check developers.pipedrive.com",
+    }
     pd.advance(2.01)
     ok = pd.api.get("/api/v2/pipelines")
     assert ok.status_code == 200
@@ -46,21 +50,29 @@ def test_burst_limit_per_plan_in_a_two_second_window(pd: Harness) -> None:
 def test_daily_budget_is_charged_per_spec_cost(pd: Harness) -> None:
     spec = OpenApiSpec.shared()
     before = pd.admin.get("/_sandbox/tokens").json()
-    assert before["limit"] == 30_000 * 2 * 3  # growth × 3 seats
+    assert before["limit"] == 30_000 * 2 * 3  # growth (x2), 3 seats
     pd.api.get("/api/v2/organizations")
     pd.api.get("/api/v2/organizations/1")
     pd.api.get("/api/v2/organizations/search", params={"term": "Acme"})
     pd.api.post("/v1/notes", json={"content": "c", "org_id": 1})
     pd.api.get("/v1/users/me")
-    expected = sum(spec.token_cost(*op) for op in [
-        ("v2", "GET", "/organizations"), ("v2", "GET", "/organizations/{id}"),
-        ("v2", "GET", "/organizations/search"), ("v1", "POST", "/notes"),
-        ("v1", "GET", "/users/me")])
+    expected = sum(
+        spec.token_cost(*op)
+        for op in [
+            ("v2", "GET", "/organizations"),
+            ("v2", "GET", "/organizations/{id}"),
+            ("v2", "GET", "/organizations/search"),
+            ("v1", "POST", "/notes"),
+            ("v1", "GET", "/users/me"),
+        ]
+    )
     after = pd.admin.get("/_sandbox/tokens").json()
     assert after["spent_today"] == expected == 10 + 1 + 20 + 10 + 2
     assert after["by_operation"]["GET /api/v2/organizations/search"] == 20
     response = pd.api.get("/api/v2/pipelines")
-    assert int(response.headers["x-daily-ratelimit-token-remaining"]) == before["limit"] - expected - 5
+    assert (
+        int(response.headers["x-daily-ratelimit-token-remaining"]) == before["limit"] - expected - 5
+    )
     assert response.headers["x-daily-ratelimit-token-limit"] == str(before["limit"])
 
 
@@ -88,8 +100,12 @@ def test_write_headers_and_401_body(pd: Harness) -> None:
     assert created.headers["x-correlation-id"]
     wrong = pd.api.get("/api/v2/pipelines", headers={"x-api-token": "nope"})
     assert wrong.status_code == 401 and wrong.headers["x-401-by-gw"] == "true"
-    assert wrong.json() == {"success": False, "error": "unauthorized access", "errorCode": 401,
-                            "error_info": "Please check developers.pipedrive.com"}
+    assert wrong.json() == {
+        "success": False,
+        "error": "unauthorized access",
+        "errorCode": 401,
+        "error_info": "Please check developers.pipedrive.com",
+    }
     token = pd.api.headers.pop("x-api-token")
     try:
         by_query = pd.api.get("/api/v2/pipelines", params={"api_token": token})

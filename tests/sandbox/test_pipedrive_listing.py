@@ -55,8 +55,9 @@ def test_cursor_by_update_time_returns_an_updated_record_again(pd: Harness) -> N
     pd.api.patch(f"/api/v2/organizations/{touched}", json={"website": "https://moved.test"})
     seen = [o["id"] for o in first]
     while cursor:
-        items, cursor = page(pd, "/api/v2/organizations", limit=5, sort_by="update_time",
-                             cursor=cursor)
+        items, cursor = page(
+            pd, "/api/v2/organizations", limit=5, sort_by="update_time", cursor=cursor
+        )
         seen += [o["id"] for o in items]
     # Keyset on (update_time, id): the edited record moved behind the cursor and comes again;
     # every other record exactly once.
@@ -65,17 +66,30 @@ def test_cursor_by_update_time_returns_an_updated_record_again(pd: Harness) -> N
 
 
 def test_descending_scan_misses_a_record_updated_mid_scan(pd: Harness) -> None:
-    first, cursor = page(pd, "/api/v2/organizations", limit=5, sort_by="update_time",
-                         sort_direction="desc")
+    first, cursor = page(
+        pd, "/api/v2/organizations", limit=5, sort_by="update_time", sort_direction="desc"
+    )
     rest_ids = []
-    later, _ = page(pd, "/api/v2/organizations", limit=500, sort_by="update_time",
-                    sort_direction="desc", cursor=cursor)
+    later, _ = page(
+        pd,
+        "/api/v2/organizations",
+        limit=500,
+        sort_by="update_time",
+        sort_direction="desc",
+        cursor=cursor,
+    )
     victim = later[3]["id"]
     pd.advance(60)
     pd.api.patch(f"/api/v2/organizations/{victim}", json={"website": "https://x.test"})
     while cursor:
-        items, cursor = page(pd, "/api/v2/organizations", limit=5, sort_by="update_time",
-                             sort_direction="desc", cursor=cursor)
+        items, cursor = page(
+            pd,
+            "/api/v2/organizations",
+            limit=5,
+            sort_by="update_time",
+            sort_direction="desc",
+            cursor=cursor,
+        )
         rest_ids += [o["id"] for o in items]
     assert victim not in rest_ids and victim not in [o["id"] for o in first]
 
@@ -101,7 +115,9 @@ def test_limit_default_max_and_the_above_max_setting(pd: Harness) -> None:
     assert pd.api.get("/api/v2/organizations", params={"limit": 501}).status_code == 400
     pd.settings(limit_above_max="clamp")
     items, _ = page(pd, "/api/v2/organizations", limit=501)
-    assert len(items) == len([o for o in pd.state.store.rows("organization") if not o["is_deleted"]])
+    assert len(items) == len(
+        [o for o in pd.state.store.rows("organization") if not o["is_deleted"]]
+    )
 
 
 def test_deals_status_filter_includes_deleted_only_when_asked(pd: Harness) -> None:
@@ -131,10 +147,13 @@ def test_deleted_deals_vanish_after_thirty_days(pd: Harness) -> None:
 
 def test_custom_fields_filter_and_option_labels(pd: Harness) -> None:
     tier = pd.field("organization", "Customer Tier")
-    items, _ = page(pd, "/api/v2/organizations", custom_fields=tier, include_option_labels="true",
-                    limit=500)
+    items, _ = page(
+        pd, "/api/v2/organizations", custom_fields=tier, include_option_labels="true", limit=500
+    )
     assert all(set(o["custom_fields"]) == {tier} for o in items)
     labelled = [o["custom_fields"][tier] for o in items if o["custom_fields"][tier]]
     assert labelled and all({"id", "label"} == set(v) for v in labelled)
     too_many = ",".join(f"{n:040x}" for n in range(16))
-    assert pd.api.get("/api/v2/organizations", params={"custom_fields": too_many}).status_code == 400
+    assert (
+        pd.api.get("/api/v2/organizations", params={"custom_fields": too_many}).status_code == 400
+    )

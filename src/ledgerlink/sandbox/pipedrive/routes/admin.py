@@ -41,8 +41,15 @@ from ledgerlink.sandbox.pipedrive.state import State
 from ledgerlink.sandbox.pipedrive.store import NotFound
 
 ENTITIES = ("organization", "person", "deal", "note")
-_TIMES = ("add_time", "update_time", "close_time", "won_time", "lost_time", "archive_time",
-          "stage_change_time")
+_TIMES = (
+    "add_time",
+    "update_time",
+    "close_time",
+    "won_time",
+    "lost_time",
+    "archive_time",
+    "stage_change_time",
+)
 
 
 def _values(body: Any) -> dict[str, Any]:
@@ -68,11 +75,17 @@ def routes(state: State) -> list[BaseRoute]:
         return entity
 
     async def credentials(request: Request) -> Response:
-        return JSONResponse({"api_token": DEFAULT_API_TOKEN, "client_id": DEFAULT_CLIENT_ID,
-                             "client_secret": DEFAULT_CLIENT_SECRET, "scopes": DEFAULT_SCOPES,
-                             "company_domain": state.store.company.domain,
-                             "company_id": state.store.company.id,
-                             "user_id": state.store.company.user_id})
+        return JSONResponse(
+            {
+                "api_token": DEFAULT_API_TOKEN,
+                "client_id": DEFAULT_CLIENT_ID,
+                "client_secret": DEFAULT_CLIENT_SECRET,
+                "scopes": DEFAULT_SCOPES,
+                "company_domain": state.store.company.domain,
+                "company_id": state.store.company.id,
+                "user_id": state.store.company.user_id,
+            }
+        )
 
     async def issued(request: Request) -> Response:
         return JSONResponse({"issued": [item.to_json() for item in state.oauth.issued]})

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from ledgerlink.sandbox.framework import Clock
 from ledgerlink.sandbox.pipedrive.names import CUSTOMER_COUNTS, customer_names
 from ledgerlink.sandbox.pipedrive.service import build
@@ -80,3 +82,11 @@ def test_deals_span_pipelines_stages_ages_and_deletions() -> None:
     types = {f.type for f in fields["organization"].values() if f.is_custom}
     assert {"varchar", "monetary", "enum"} <= types
     svc.close()
+
+
+def test_customer_names_are_the_qbo_generators() -> None:
+    qbo = pytest.importorskip("ledgerlink.sandbox.quickbooks.generator")
+    dataset = qbo.generate("shared-seed", "demo", AT)
+    by_id = {int(c["Id"]): c["DisplayName"] for c in dataset.records["Customer"]}
+    names = customer_names("shared-seed", "demo")
+    assert [by_id[i + 1] for i in range(len(names))] == names

@@ -14,13 +14,36 @@ from ledgerlink.sandbox.pipedrive.store import FieldDef
 
 HASH_KEY = re.compile(r"^[0-9a-f]{40}$")
 CREATABLE_TYPES = (
-    "varchar", "text", "double", "phone", "date", "daterange", "time", "timerange", "set", "enum",
-    "varchar_auto", "address", "monetary", "org", "people", "user",
+    "varchar",
+    "text",
+    "double",
+    "phone",
+    "date",
+    "daterange",
+    "time",
+    "timerange",
+    "set",
+    "enum",
+    "varchar_auto",
+    "address",
+    "monetary",
+    "org",
+    "people",
+    "user",
 )
 _TEXT = ("varchar", "varchar_auto", "text", "phone")
 _ADDRESS_SUBFIELDS = (
-    "value", "country", "admin_area_level_1", "admin_area_level_2", "locality", "sublocality",
-    "route", "street_number", "subpremise", "postal_code", "formatted_address",
+    "value",
+    "country",
+    "admin_area_level_1",
+    "admin_area_level_2",
+    "locality",
+    "sublocality",
+    "route",
+    "street_number",
+    "subpremise",
+    "postal_code",
+    "formatted_address",
 )
 
 
@@ -37,7 +60,11 @@ def subfields_for(field_type: str, name: str) -> list[dict[str, str]] | None:
     if field_type == "monetary":
         return [
             {"field_code": "value", "field_name": f"Value of {name}", "field_type": "double"},
-            {"field_code": "currency", "field_name": f"Currency of {name}", "field_type": "varchar"},
+            {
+                "field_code": "currency",
+                "field_name": f"Currency of {name}",
+                "field_type": "varchar",
+            },
         ]
     if field_type == "address":
         return [
@@ -49,19 +76,37 @@ def subfields_for(field_type: str, name: str) -> list[dict[str, str]] | None:
 
 def builtin_fields(entity: str) -> list[FieldDef]:
     """The system fields ``GET /api/v2/<entity>Fields`` lists before the custom ones."""
-    common = [("id", "ID", "int"), ("owner_id", "Owner", "user"), ("add_time", "Created", "date"),
-              ("update_time", "Update time", "date"), ("visible_to", "Visible to", "visible_to"),
-              ("label_ids", "Labels", "set")]
+    common = [
+        ("id", "ID", "int"),
+        ("owner_id", "Owner", "user"),
+        ("add_time", "Created", "date"),
+        ("update_time", "Update time", "date"),
+        ("visible_to", "Visible to", "visible_to"),
+        ("label_ids", "Labels", "set"),
+    ]
     specific = {
-        "organization": [("name", "Name", "varchar"), ("address", "Address", "address"),
-                         ("website", "Website", "varchar"), ("industry", "Industry", "enum")],
-        "person": [("name", "Name", "varchar"), ("org_id", "Organization", "org"),
-                   ("emails", "Email", "varchar"), ("phones", "Phone", "phone")],
-        "deal": [("title", "Title", "varchar"), ("value", "Value", "monetary"),
-                 ("org_id", "Organization", "org"), ("person_id", "Contact person", "people"),
-                 ("pipeline_id", "Pipeline", "int"), ("stage_id", "Stage", "stage"),
-                 ("status", "Status", "status"), ("expected_close_date", "Expected close date",
-                                                  "date")],
+        "organization": [
+            ("name", "Name", "varchar"),
+            ("address", "Address", "address"),
+            ("website", "Website", "varchar"),
+            ("industry", "Industry", "enum"),
+        ],
+        "person": [
+            ("name", "Name", "varchar"),
+            ("org_id", "Organization", "org"),
+            ("emails", "Email", "varchar"),
+            ("phones", "Phone", "phone"),
+        ],
+        "deal": [
+            ("title", "Title", "varchar"),
+            ("value", "Value", "monetary"),
+            ("org_id", "Organization", "org"),
+            ("person_id", "Contact person", "people"),
+            ("pipeline_id", "Pipeline", "int"),
+            ("stage_id", "Stage", "stage"),
+            ("status", "Status", "status"),
+            ("expected_close_date", "Expected close date", "date"),
+        ],
     }[entity]
     out = []
     for code, name, kind in [*specific, *common]:
@@ -69,8 +114,10 @@ def builtin_fields(entity: str) -> list[FieldDef]:
         if code == "status":
             options = [{"id": s, "label": s.title()} for s in ("open", "won", "lost", "deleted")]
         elif code == "industry":
-            options = [{"id": str(n), "label": label} for n, label in
-                       enumerate(("Technology", "Finance", "Retail", "Manufacturing"), 1)]
+            options = [
+                {"id": str(n), "label": label}
+                for n, label in enumerate(("Technology", "Finance", "Retail", "Manufacturing"), 1)
+            ]
         elif kind in ("set", "enum"):
             options = []
         out.append(FieldDef(code, name, kind, False, options, subfields_for(kind, name)))
@@ -113,8 +160,12 @@ def check_custom_value(fdef: FieldDef, value: Any) -> Any:
             raise _fail(key, "must be a number")
         return value
     if kind == "monetary":
-        if not (isinstance(value, dict) and _is_number(value.get("value"))
-                and isinstance(value.get("currency"), str) and set(value) <= {"value", "currency"}):
+        if not (
+            isinstance(value, dict)
+            and _is_number(value.get("value"))
+            and isinstance(value.get("currency"), str)
+            and set(value) <= {"value", "currency"}
+        ):
             raise _fail(key, 'must be an object {"value": number, "currency": string}')
         return {"value": value["value"], "currency": value["currency"]}
     option_ids = {o["id"] for o in fdef.options or []}
@@ -123,8 +174,11 @@ def check_custom_value(fdef: FieldDef, value: Any) -> Any:
             raise _fail(key, f"must be one of the option ids {sorted(option_ids)}")
         return value
     if kind == "set":
-        if (not isinstance(value, list) or not value
-                or any(isinstance(v, bool) or v not in option_ids for v in value)):
+        if (
+            not isinstance(value, list)
+            or not value
+            or any(isinstance(v, bool) or v not in option_ids for v in value)
+        ):
             raise _fail(key, f"must be a non-empty array of option ids {sorted(option_ids)}")
         return list(dict.fromkeys(value))
     if kind in ("user", "org", "people"):
@@ -136,8 +190,11 @@ def check_custom_value(fdef: FieldDef, value: Any) -> Any:
             raise _fail(key, "must be a date YYYY-MM-DD")
         return value
     if kind == "daterange":
-        if not (isinstance(value, dict) and _is_date(value.get("value"))
-                and _is_date(value.get("until"))):
+        if not (
+            isinstance(value, dict)
+            and _is_date(value.get("value"))
+            and _is_date(value.get("until"))
+        ):
             raise _fail(key, 'must be an object {"value": date, "until": date}')
         return {"value": value["value"], "until": value["until"]}
     if kind in ("time", "timerange"):
@@ -148,14 +205,19 @@ def check_custom_value(fdef: FieldDef, value: Any) -> Any:
             raise _fail(key, f"must be a {kind} object")
         return dict(value)
     if kind == "address":
-        if not (isinstance(value, dict) and isinstance(value.get("value"), str)
-                and set(value) <= set(_ADDRESS_SUBFIELDS)):
+        if not (
+            isinstance(value, dict)
+            and isinstance(value.get("value"), str)
+            and set(value) <= set(_ADDRESS_SUBFIELDS)
+        ):
             raise _fail(key, "must be an address object with a string value")
         return dict(value)
     raise _fail(key, f"fields of type {kind} cannot be written")
 
 
-def check_custom_fields(defs: dict[str, FieldDef], payload: Any, *, creating: bool) -> dict[str, Any]:
+def check_custom_fields(
+    defs: dict[str, FieldDef], payload: Any, *, creating: bool
+) -> dict[str, Any]:
     """Validate a ``custom_fields`` object; ``None`` values clear (kept as ``None`` for merging)."""
     if not isinstance(payload, dict):
         raise ValidationFailed("Validation failed: custom_fields: must be an object")
@@ -165,7 +227,8 @@ def check_custom_fields(defs: dict[str, FieldDef], payload: Any, *, creating: bo
         if fdef is None or not fdef.is_custom:
             # The real API fails the whole request for a key of a field that does not exist.
             raise ValidationFailed(
-                f"Validation failed: custom_fields: Parameter '{key}' is not allowed for this request"
+                "Validation failed: custom_fields: "
+                f"Parameter '{key}' is not allowed for this request"
             )
         if value is None:
             if not creating:

@@ -4,7 +4,8 @@ Error bodies (pipedrive.md §2.1, §3.4, §3.5):
 - gateway 401: ``{"success":false,"error":"unauthorized access","errorCode":401,"error_info":...}``
   plus ``x-401-by-gw: true``;
 - 429 (burst or budget): the same envelope with ``errorCode: 429`` (text is a setting);
-- v2 validation: ``{"success":false,"error":"Validation failed: ...","code":"ERR_SCHEMA_VALIDATION_FAILED"}``;
+- v2 validation: ``{"success":false,"error":"Validation failed: ...",
+  "code":"ERR_SCHEMA_VALIDATION_FAILED"}``;
 - not found: the spec's v2 404 resource ``{"success":false,"error":"...","error_info":...,
   "data":null,"additional_data":null}``.
 """
@@ -48,13 +49,19 @@ def ok(data: Any, additional: Any = ..., status: int = 200) -> JSONResponse:
 
 def validation_error(message: str) -> JSONResponse:
     return JSONResponse(
-        {"success": False, "error": message, "code": "ERR_SCHEMA_VALIDATION_FAILED"}, status_code=400
+        {"success": False, "error": message, "code": "ERR_SCHEMA_VALIDATION_FAILED"},
+        status_code=400,
     )
 
 
 def not_found(message: str = "Entity was not found") -> ApiError:
-    body = {"success": False, "error": message, "error_info": "Object was not found.",
-            "data": None, "additional_data": None}
+    body = {
+        "success": False,
+        "error": message,
+        "error_info": "Object was not found.",
+        "data": None,
+        "additional_data": None,
+    }
     return ApiError(JSONResponse(body, status_code=404))
 
 
@@ -70,9 +77,11 @@ def unauthorized() -> JSONResponse:
 
 
 def cloudflare_ban() -> HTMLResponse:
-    html = ("<!DOCTYPE html><html><head><title>Access denied | pipedrive.com used Cloudflare to "
-            "restrict access</title></head><body><h1>Access denied</h1><p>This error is produced "
-            "by Cloudflare.</p></body></html>")
+    html = (
+        "<!DOCTYPE html><html><head><title>Access denied | pipedrive.com used Cloudflare to "
+        "restrict access</title></head><body><h1>Access denied</h1><p>This error is produced "
+        "by Cloudflare.</p></body></html>"
+    )
     return HTMLResponse(html, status_code=403)
 
 

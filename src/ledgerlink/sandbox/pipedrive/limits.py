@@ -1,6 +1,6 @@
 """Burst limits (rolling 2 s window per token) and the company-wide daily token budget.
 
-Budget: ``daily_base_tokens × plan multiplier × seats + token_topup`` per company per day, each
+Budget: ``daily_base_tokens * plan multiplier * seats + token_topup`` per company per day, each
 request charged its operation's ``x-token-cost`` (``costs``), reset at midnight in the server time
 zone of the sandbox clock. Decisions where the docs are silent: a request whose cost exceeds what
 is left is refused (the budget never goes negative); refused requests (401, 429) cost nothing;
@@ -47,7 +47,9 @@ class Limits:
         self.clock = clock
         self.settings = settings
         self.burst = WindowLimiter(clock, settings.burst_window_seconds, settings.burst_window_kind)
-        self.search = WindowLimiter(clock, settings.burst_window_seconds, settings.burst_window_kind)
+        self.search = WindowLimiter(
+            clock, settings.burst_window_seconds, settings.burst_window_kind
+        )
         self._lock = threading.Lock()
         self._day: date | None = None
         self.spent_today = 0
@@ -137,7 +139,9 @@ class Limits:
                 self._refused_in_row[principal.key] = 0
             else:
                 self._refused_in_row[principal.key] += 1
-            headers = self._headers(principal, limit, method, charged=refusal is None, search=search)
+            headers = self._headers(
+                principal, limit, method, charged=refusal is None, search=search
+            )
         return Verdict(refusal, headers)
 
     def _headers(
@@ -153,7 +157,10 @@ class Limits:
             ("x-ratelimit-remaining", str(max(remaining, 0))),
             ("x-ratelimit-reset", str(math.ceil(s.burst_window_seconds))),
             ("x-daily-ratelimit-token-limit", str(self.daily_limit())),
-            ("x-daily-ratelimit-token-remaining", str(max(self.daily_limit() - self.spent_today, 0))),
+            (
+                "x-daily-ratelimit-token-remaining",
+                str(max(self.daily_limit() - self.spent_today, 0)),
+            ),
         ]
         if principal.kind == "api_token" and method in _WRITES:
             headers.append(("x-daily-requests-left", str(self._count_write(principal, charged))))

@@ -41,8 +41,10 @@ def _sort_value(record: Record, field: str) -> Any:
 
 
 def encode_cursor(field: str, value: Any, direction: str, record_id: int) -> str:
-    raw = json.dumps({"field": field, "fieldValue": value, "sortDirection": direction,
-                      "id": record_id}, separators=(",", ":"))
+    raw = json.dumps(
+        {"field": field, "fieldValue": value, "sortDirection": direction, "id": record_id},
+        separators=(",", ":"),
+    )
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
@@ -103,8 +105,13 @@ def time_filters(params: QueryParams) -> list[Callable[[Record], bool]]:
     return checks
 
 
-def paginate(rows: Iterable[Record], params: QueryParams, *, clamp: bool,
-             sortable: tuple[str, ...] = SORT_FIELDS) -> Page:
+def paginate(
+    rows: Iterable[Record],
+    params: QueryParams,
+    *,
+    clamp: bool,
+    sortable: tuple[str, ...] = SORT_FIELDS,
+) -> Page:
     sort_by = params.get("sort_by") or "id"
     direction = params.get("sort_direction") or "asc"
     if sort_by not in sortable:
@@ -118,7 +125,9 @@ def paginate(rows: Iterable[Record], params: QueryParams, *, clamp: bool,
     if cursor:
         mark = decode_cursor(cursor)
         if mark["field"] != sort_by or mark["sortDirection"] != direction:
-            raise ValidationFailed("Validation failed: cursor: does not match sort_by/sort_direction")
+            raise ValidationFailed(
+                "Validation failed: cursor: does not match sort_by/sort_direction"
+            )
         expected = int if sort_by == "id" else str
         if not isinstance(mark["fieldValue"], expected) or not isinstance(mark["id"], int):
             raise ValidationFailed("Validation failed: cursor: invalid cursor")

@@ -45,7 +45,10 @@ class Issued:
 
     def to_json(self) -> dict[str, Any]:
         out = asdict(self)
-        out["issued_at"], out["expires_at"] = self.issued_at.isoformat(), self.expires_at.isoformat()
+        out["issued_at"], out["expires_at"] = (
+            self.issued_at.isoformat(),
+            self.expires_at.isoformat(),
+        )
         return out
 
 
@@ -54,7 +57,9 @@ def oauth_error(message: str, error: str) -> JSONResponse:
 
 
 class OAuth:
-    def __init__(self, clock: Clock, settings: PipedriveSettings, company_id: int, user_id: int) -> None:
+    def __init__(
+        self, clock: Clock, settings: PipedriveSettings, company_id: int, user_id: int
+    ) -> None:
         self.clock = clock
         self.settings = settings
         self.clients = {DEFAULT_CLIENT_ID: DEFAULT_CLIENT_SECRET}
@@ -69,8 +74,9 @@ class OAuth:
             self.issued.clear()
             self._by_value.clear()
 
-    def _issue(self, kind: str, value: str, client_id: str, ttl: timedelta,
-               redirect_uri: str | None = None) -> Issued:
+    def _issue(
+        self, kind: str, value: str, client_id: str, ttl: timedelta, redirect_uri: str | None = None
+    ) -> Issued:
         now = self.clock.now()
         item = Issued(kind, value, client_id, now, now + ttl, redirect_uri)
         self.issued.append(item)
@@ -81,8 +87,12 @@ class OAuth:
         """The app a live access token belongs to, or ``None`` (unknown, expired, revoked)."""
         with self._lock:
             item = self._by_value.get(access_token)
-            if (item is None or item.kind != "access_token" or item.revoked
-                    or self.clock.now() >= item.expires_at):
+            if (
+                item is None
+                or item.kind != "access_token"
+                or item.revoked
+                or self.clock.now() >= item.expires_at
+            ):
                 return None
             return item.client_id
 
@@ -97,8 +107,13 @@ class OAuth:
             return oauth_error("Invalid request: redirect_uri is not registered", "invalid_request")
         code = f"{self.prefix}:{secrets.token_hex(20)}"
         with self._lock:
-            self._issue("code", code, client_id,
-                        timedelta(seconds=self.settings.authorization_code_ttl_seconds), redirect_uri)
+            self._issue(
+                "code",
+                code,
+                client_id,
+                timedelta(seconds=self.settings.authorization_code_ttl_seconds),
+                redirect_uri,
+            )
         params = {"code": code, **({"state": q["state"]} if "state" in q else {})}
         separator = "&" if "?" in redirect_uri else "?"
         return RedirectResponse(f"{redirect_uri}{separator}{urlencode(params)}", status_code=302)
@@ -127,33 +142,59 @@ class OAuth:
             if grant == "authorization_code":
                 code = self._by_value.get(form.get("code", ""))
                 if code is None or code.kind != "code" or code.used or code.client_id != client_id:
-                    return oauth_error("Invalid grant: authorization_code is invalid", "invalid_grant")
+                    return oauth_error(
+                        "Invalid grant: authorization_code is invalid", "invalid_grant"
+                    )
                 if now >= code.expires_at:
-                    return oauth_error("Invalid grant: authorization_code has expired", "invalid_grant")
+                    return oauth_error(
+                        "Invalid grant: authorization_code has expired", "invalid_grant"
+                    )
                 if form.get("redirect_uri", code.redirect_uri) != code.redirect_uri:
-                    return oauth_error("Invalid request: redirect_uri is invalid", "invalid_request")
+                    return oauth_error(
+                        "Invalid request: redirect_uri is invalid", "invalid_request"
+                    )
                 code.used = True
-                refresh = self._issue("refresh_token", f"{self.prefix}:{secrets.token_hex(20)}",
-                                      client_id, self._refresh_ttl())
+                refresh = self._issue(
+                    "refresh_token",
+                    f"{self.prefix}:{secrets.token_hex(20)}",
+                    client_id,
+                    self._refresh_ttl(),
+                )
             elif grant == "refresh_token":
                 found = self._by_value.get(form.get("refresh_token", ""))
-                if (found is None or found.kind != "refresh_token" or found.revoked
-                        or found.client_id != client_id or now >= found.expires_at):
+                if (
+                    found is None
+                    or found.kind != "refresh_token"
+                    or found.revoked
+                    or found.client_id != client_id
+                    or now >= found.expires_at
+                ):
                     return oauth_error("Invalid grant: refresh_token is invalid", "invalid_grant")
                 refresh = found
                 refresh.expires_at = now + self._refresh_ttl()  # not rotated, window extended
             else:
                 return oauth_error(
                     "Unsupported grant type: grant_type is invalid (supported: authorization_code, "
-                    "refresh_token, exchange_api_token)", "unsupported_grant_type")
+                    "refresh_token, exchange_api_token)",
+                    "unsupported_grant_type",
+                )
             ttl = self.settings.access_token_ttl_seconds
-            access = self._issue("access_token", f"v1u:{secrets.token_urlsafe(96)}", client_id,
-                                 timedelta(seconds=ttl))
-        return JSONResponse({
-            "access_token": access.value, "token_type": "Bearer", "expires_in": ttl - 1,
-            "refresh_token": refresh.value, "scope": self.scopes,
-            "api_domain": f"{request.url.scheme}://{request.url.netloc}",
-        })
+            access = self._issue(
+                "access_token",
+                f"v1u:{secrets.token_urlsafe(96)}",
+                client_id,
+                timedelta(seconds=ttl),
+            )
+        return JSONResponse(
+            {
+                "access_token": access.value,
+                "token_type": "Bearer",
+                "expires_in": ttl - 1,
+                "refresh_token": refresh.value,
+                "scope": self.scopes,
+                "api_domain": f"{request.url.scheme}://{request.url.netloc}",
+            }
+        )
 
     async def revoke(self, request: Request) -> Response:
         form = dict(parse_qsl((await request.body()).decode()))

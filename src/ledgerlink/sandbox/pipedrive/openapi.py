@@ -12,7 +12,8 @@ keeps the emulator from inventing fields.
 Statuses an operation does not document (most v2 operations document only 200) are checked
 against the spec's generic error resources: the v2 ``404`` resource of
 ``POST /deals/{id}/convert/lead`` (``success``/``error``/``error_info``/``data``/
-``additional_data``) plus the v2 validation ``code`` observed live, or the v1 ``unathorizedResponse``
+``additional_data``) plus the v2 validation ``code`` observed live, or the v1
+``unathorizedResponse``
 gateway body; OAuth errors, which the spec does not describe, against the body Pipedrive's own SDK
 tests mock. ``ERRATA_NULLABLE`` lists properties the spec types as non-null although its own
 descriptions (or the real API) use ``null`` for "not set".
@@ -30,25 +31,67 @@ import jsonschema
 import yaml
 
 DEFAULT_DIR = Path("/work/shared/reference/pipedrive-openapi")
-DOCUMENTS = {"v2": "pipedrive-v2-openapi.2026-08-18.yaml", "v1": "pipedrive-v1-openapi.2026-08-18.yaml"}
+DOCUMENTS = {
+    "v2": "pipedrive-v2-openapi.2026-08-18.yaml",
+    "v1": "pipedrive-v1-openapi.2026-08-18.yaml",
+}
 # Non-nullable in the spec, null in practice. next_cursor: "will be null if you have reached the
 # end" (its own description). Times/ids of deals and orgs: null while unset (open deals have no
 # won_time; an org without address), as v1 and every recorded v1 record show.
-ERRATA_NULLABLE = frozenset({
-    "next_cursor", "address", "won_time", "lost_time", "close_time", "expected_close_date",
-    "person_id", "org_id", "archive_time", "first_name", "last_name", "picture_id", "value",
-    "currency", "stage_change_time", "origin", "label", "description", "phone", "icon_url",
-    "last_name", "organization", "deal", "person", "project", "project_id", "lead_id",
-})
+ERRATA_NULLABLE = frozenset(
+    {
+        "next_cursor",
+        "address",
+        "won_time",
+        "lost_time",
+        "close_time",
+        "expected_close_date",
+        "person_id",
+        "org_id",
+        "archive_time",
+        "first_name",
+        "last_name",
+        "picture_id",
+        "value",
+        "currency",
+        "stage_change_time",
+        "origin",
+        "label",
+        "description",
+        "phone",
+        "icon_url",
+        "organization",
+        "deal",
+        "person",
+        "project",
+        "project_id",
+        "lead_id",
+        "deal_id",
+    }
+)
 # Keys the live gateway adds to the documented error bodies (pipedrive.md §2.1: the 401 carries
 # "error_info" although the spec's example does not).
 LIVE_ERROR_KEYS = frozenset({"error_info"})
-_DROP = {"example", "examples", "description", "title", "xml", "discriminator", "deprecated",
-         "readOnly", "writeOnly", "externalDocs"}
+_DROP = {
+    "example",
+    "examples",
+    "description",
+    "title",
+    "xml",
+    "discriminator",
+    "deprecated",
+    "readOnly",
+    "writeOnly",
+    "externalDocs",
+}
 OAUTH_ERROR_SCHEMA: dict[str, Any] = {  # from pipedrive/client-nodejs test/functional mocks
-    "type": "object", "required": ["success", "message", "error"],
-    "properties": {"success": {"const": "false"}, "message": {"type": "string"},
-                   "error": {"type": "string"}},
+    "type": "object",
+    "required": ["success", "message", "error"],
+    "properties": {
+        "success": {"const": "false"},
+        "message": {"type": "string"},
+        "error": {"type": "string"},
+    },
     "additionalProperties": False,
 }
 
@@ -94,8 +137,9 @@ class OpenApiSpec:
             node = node[part.replace("~1", "/").replace("~0", "~")]
         return node
 
-    def convert(self, spec: str, schema: Any, depth: int = 0,
-                extra_keys: frozenset[str] = frozenset()) -> Any:
+    def convert(
+        self, spec: str, schema: Any, depth: int = 0, extra_keys: frozenset[str] = frozenset()
+    ) -> Any:
         if depth > 40:  # recursive schemas: stop checking deeper than any real response nests
             return {}
         if isinstance(schema, list):
@@ -103,21 +147,25 @@ class OpenApiSpec:
         if not isinstance(schema, dict):
             return schema
         if "$ref" in schema:
-            return self.convert(spec, self._resolve(self.documents[spec], schema["$ref"]), depth + 1,
-                                extra_keys)
+            return self.convert(
+                spec, self._resolve(self.documents[spec], schema["$ref"]), depth + 1, extra_keys
+            )
         out: dict[str, Any] = {}
         for key, value in schema.items():
             if key in _DROP or key.startswith("x-") or key == "nullable":
                 continue
             if key == "properties":
-                out[key] = {name: self.convert(spec, sub, depth + 1, extra_keys)
-                            for name, sub in value.items()}
+                out[key] = {
+                    name: self.convert(spec, sub, depth + 1, extra_keys)
+                    for name, sub in value.items()
+                }
                 for name in value:
                     if name in ERRATA_NULLABLE:
                         out[key][name] = _nullable(out[key][name])
             elif key in ("allOf", "oneOf", "anyOf"):
-                out["anyOf" if key == "oneOf" else key] = self.convert(spec, value, depth + 1,
-                                                                     extra_keys)
+                out["anyOf" if key == "oneOf" else key] = self.convert(
+                    spec, value, depth + 1, extra_keys
+                )
             elif key in ("items", "additionalProperties", "not"):
                 out[key] = self.convert(spec, value, depth + 1, extra_keys)
             else:
@@ -135,8 +183,11 @@ class OpenApiSpec:
     def _merge_all_of(schema: dict[str, Any]) -> dict[str, Any]:
         """Merge ``allOf`` of plain object schemas so ``additionalProperties`` sees all keys."""
         parts = schema.get("allOf")
-        if not parts or not all(isinstance(p, dict) and set(p) <= {
-                "type", "properties", "required", "additionalProperties"} for p in parts):
+        if not parts or not all(
+            isinstance(p, dict)
+            and set(p) <= {"type", "properties", "required", "additionalProperties"}
+            for p in parts
+        ):
             return schema
         merged = {k: v for k, v in schema.items() if k != "allOf"}
         merged.setdefault("type", "object")
@@ -159,7 +210,9 @@ class OpenApiSpec:
     def token_cost(self, spec: str, method: str, path: str) -> int:
         return int(self.operation(spec, method, path)["x-token-cost"])
 
-    def response_schema(self, spec: str, method: str, path: str, status: int) -> dict[str, Any] | None:
+    def response_schema(
+        self, spec: str, method: str, path: str, status: int
+    ) -> dict[str, Any] | None:
         """JSON Schema of the body for ``status``; ``None`` when the spec documents no JSON body."""
         key = (spec, method, path, status)
         if key not in self._cache:
@@ -167,7 +220,9 @@ class OpenApiSpec:
         result: dict[str, Any] | None = self._cache[key]
         return result
 
-    def _response_schema(self, spec: str, method: str, path: str, status: int) -> dict[str, Any] | None:
+    def _response_schema(
+        self, spec: str, method: str, path: str, status: int
+    ) -> dict[str, Any] | None:
         responses = self.operation(spec, method, path).get("responses", {})
         documented = responses.get(str(status)) or responses.get("default")
         if documented is not None:
@@ -175,7 +230,8 @@ class OpenApiSpec:
             if content is None:
                 return None
             extra = _keys(content.get("example")) | (LIVE_ERROR_KEYS if status >= 400 else set())
-            return self.convert(spec, content.get("schema", {}), 0, extra)
+            converted: dict[str, Any] = self.convert(spec, content.get("schema", {}), 0, extra)
+            return converted
         if status < 400:
             raise KeyError(f"{spec} {method} {path}: status {status} is not documented")
         if path.startswith("/oauth/"):
@@ -188,8 +244,12 @@ class OpenApiSpec:
         else:
             base = self.operation("v1", "GET", "/users/me")["responses"]["401"]
         schema = self.convert(spec, base["content"]["application/json"]["schema"])
-        generic = self.convert("v1", self.operation("v1", "GET", "/users/me")["responses"]["401"]
-                               ["content"]["application/json"]["schema"])
+        generic = self.convert(
+            "v1",
+            self.operation("v1", "GET", "/users/me")["responses"]["401"]["content"][
+                "application/json"
+            ]["schema"],
+        )
         # A gateway error (401/429) may come from any API version: accept either documented form,
         # with the v2 validation "code" the live API adds.
         options = []

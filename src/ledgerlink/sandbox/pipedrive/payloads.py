@@ -18,8 +18,17 @@ from ledgerlink.sandbox.pipedrive.store import FieldDef, Store
 
 Check = Callable[[Any], bool]
 _ADDRESS_KEYS = {
-    "value", "country", "admin_area_level_1", "admin_area_level_2", "locality", "sublocality",
-    "route", "street_number", "subpremise", "postal_code", "formatted_address",
+    "value",
+    "country",
+    "admin_area_level_1",
+    "admin_area_level_2",
+    "locality",
+    "sublocality",
+    "route",
+    "street_number",
+    "subpremise",
+    "postal_code",
+    "formatted_address",
 }
 
 
@@ -48,13 +57,18 @@ def _visible(v: Any) -> bool:
 
 
 def _address(v: Any) -> bool:
-    return (isinstance(v, dict) and set(v) <= _ADDRESS_KEYS
-            and all(x is None or isinstance(x, str) for x in v.values()))
+    return (
+        isinstance(v, dict)
+        and set(v) <= _ADDRESS_KEYS
+        and all(x is None or isinstance(x, str) for x in v.values())
+    )
 
 
 def _contacts(v: Any) -> bool:
     return isinstance(v, list) and all(
-        isinstance(x, dict) and isinstance(x.get("value"), str) and set(x) <= {"value", "primary", "label"}
+        isinstance(x, dict)
+        and isinstance(x.get("value"), str)
+        and set(x) <= {"value", "primary", "label"}
         for x in v
     )
 
@@ -124,12 +138,12 @@ _DEAL_TIMES = ("close_time", "won_time", "lost_time", "archive_time")
 
 def not_allowed(key: str) -> ValidationFailed:
     # Text as observed live for a v1-style custom field hash at the top level (pipedrive.md §1.6).
-    return ValidationFailed(f"Validation failed: {key}: Parameter '{key}' is not allowed for this request")
+    return ValidationFailed(
+        f"Validation failed: {key}: Parameter '{key}' is not allowed for this request"
+    )
 
 
-def validate_body(
-    store: Store, entity: str, body: Any, *, creating: bool
-) -> dict[str, Any]:
+def validate_body(store: Store, entity: str, body: Any, *, creating: bool) -> dict[str, Any]:
     """Check a POST/PATCH body; returns store values (times as ``datetime``)."""
     if not isinstance(body, dict):
         raise ValidationFailed("Validation failed: body: must be a JSON object")
@@ -163,12 +177,20 @@ def validate_body(
 
 
 def _check_references(store: Store, entity: str, values: dict[str, Any]) -> None:
-    for key, table in (("org_id", "organization"), ("person_id", "person"),
-                       ("pipeline_id", "pipeline"), ("stage_id", "stage")):
+    for key, table in (
+        ("org_id", "organization"),
+        ("person_id", "person"),
+        ("pipeline_id", "pipeline"),
+        ("stage_id", "stage"),
+    ):
         ref = values.get(key)
         if ref is not None:
             row = store.get(table, ref)
             if row is None or row.get("is_deleted"):
                 raise ValidationFailed(f"Validation failed: {key}: {table} {ref} does not exist")
-    if entity == "deal" and values.get("lost_reason") and values.get("status") not in (None, "lost"):
+    if (
+        entity == "deal"
+        and values.get("lost_reason")
+        and values.get("status") not in (None, "lost")
+    ):
         raise ValidationFailed("Validation failed: lost_reason: only allowed when status is lost")

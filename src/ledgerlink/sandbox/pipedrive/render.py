@@ -11,34 +11,106 @@ from ledgerlink.sandbox.pipedrive.store import FieldDef, Record, Store
 
 KEYS: dict[str, tuple[str, ...]] = {
     "organization": (
-        "id", "name", "owner_id", "add_time", "update_time", "address", "is_deleted", "visible_to",
-        "label_ids", "website", "linkedin", "industry", "annual_revenue", "employee_count",
+        "id",
+        "name",
+        "owner_id",
+        "add_time",
+        "update_time",
+        "address",
+        "is_deleted",
+        "visible_to",
+        "label_ids",
+        "website",
+        "linkedin",
+        "industry",
+        "annual_revenue",
+        "employee_count",
     ),
     "person": (
-        "id", "name", "first_name", "last_name", "owner_id", "org_id", "add_time", "update_time",
-        "emails", "phones", "is_deleted", "visible_to", "label_ids", "picture_id",
+        "id",
+        "name",
+        "first_name",
+        "last_name",
+        "owner_id",
+        "org_id",
+        "add_time",
+        "update_time",
+        "emails",
+        "phones",
+        "is_deleted",
+        "visible_to",
+        "label_ids",
+        "picture_id",
     ),
     "deal": (
-        "id", "title", "creator_user_id", "owner_id", "value", "person_id", "org_id", "stage_id",
-        "pipeline_id", "currency", "archive_time", "add_time", "update_time", "stage_change_time",
-        "status", "is_archived", "is_deleted", "probability", "lost_reason", "visible_to",
-        "close_time", "won_time", "lost_time", "local_won_date", "local_lost_date",
-        "local_close_date", "expected_close_date", "label_ids", "origin", "origin_id", "channel",
-        "channel_id", "acv", "arr", "mrr",
+        "id",
+        "title",
+        "creator_user_id",
+        "owner_id",
+        "value",
+        "person_id",
+        "org_id",
+        "stage_id",
+        "pipeline_id",
+        "currency",
+        "archive_time",
+        "add_time",
+        "update_time",
+        "stage_change_time",
+        "status",
+        "is_archived",
+        "is_deleted",
+        "probability",
+        "lost_reason",
+        "visible_to",
+        "close_time",
+        "won_time",
+        "lost_time",
+        "local_won_date",
+        "local_lost_date",
+        "local_close_date",
+        "expected_close_date",
+        "label_ids",
+        "origin",
+        "origin_id",
+        "channel",
+        "channel_id",
+        "acv",
+        "arr",
+        "mrr",
     ),
     "pipeline": (
-        "id", "name", "order_nr", "is_deleted", "is_deal_probability_enabled", "add_time",
+        "id",
+        "name",
+        "order_nr",
+        "is_deleted",
+        "is_deal_probability_enabled",
+        "add_time",
         "update_time",
     ),
     "stage": (
-        "id", "order_nr", "name", "is_deleted", "deal_probability", "pipeline_id",
-        "is_deal_rot_enabled", "days_to_rotten", "add_time", "update_time",
+        "id",
+        "order_nr",
+        "name",
+        "is_deleted",
+        "deal_probability",
+        "pipeline_id",
+        "is_deal_rot_enabled",
+        "days_to_rotten",
+        "add_time",
+        "update_time",
     ),
 }
 # Optional keys that only appear when asked for with include_fields (deal: source_lead_id etc.).
 INCLUDABLE: dict[str, tuple[str, ...]] = {
-    "organization": ("open_deals_count", "closed_deals_count", "won_deals_count",
-                     "lost_deals_count", "people_count", "notes_count"),
+    "organization": (
+        "open_deals_count",
+        "closed_deals_count",
+        "won_deals_count",
+        "lost_deals_count",
+        "people_count",
+        "notes_count",
+    ),
     "person": ("open_deals_count", "closed_deals_count", "notes_count"),
     "deal": ("source_lead_id", "notes_count", "first_won_time"),
 }
@@ -68,7 +140,9 @@ def _plain(value: Any) -> Any:
     return iso(value) if isinstance(value, datetime) else value
 
 
-def _custom(defs: dict[str, FieldDef], values: dict[str, Any], opts: RenderOptions) -> dict[str, Any]:
+def _custom(
+    defs: dict[str, FieldDef], values: dict[str, Any], opts: RenderOptions
+) -> dict[str, Any]:
     customs = [d for d in defs.values() if d.is_custom]
     if opts.custom_keys is not None:
         customs = [d for d in customs if d.code in opts.custom_keys]
@@ -92,12 +166,22 @@ def _counts(store: Store, entity: str, record: Record, key: str) -> int:
     if key == "notes_count":
         return sum(1 for n in store.rows("note") if n.get(ref) == record["id"] and n["active_flag"])
     if key == "people_count":
-        return sum(1 for p in store.rows("person") if p.get("org_id") == record["id"]
-                   and not p["is_deleted"])
-    status = {"open_deals_count": ("open",), "closed_deals_count": ("won", "lost"),
-              "won_deals_count": ("won",), "lost_deals_count": ("lost",)}[key]
-    return sum(1 for d in store.rows("deal") if d.get(ref) == record["id"]
-               and d["status"] in status and not d["is_deleted"])
+        return sum(
+            1
+            for p in store.rows("person")
+            if p.get("org_id") == record["id"] and not p["is_deleted"]
+        )
+    status = {
+        "open_deals_count": ("open",),
+        "closed_deals_count": ("won", "lost"),
+        "won_deals_count": ("won",),
+        "lost_deals_count": ("lost",),
+    }[key]
+    return sum(
+        1
+        for d in store.rows("deal")
+        if d.get(ref) == record["id"] and d["status"] in status and not d["is_deleted"]
+    )
 
 
 def render(store: Store, entity: str, record: Record, opts: RenderOptions | None = None) -> Record:
@@ -130,20 +214,33 @@ def _field_namespace(entity: str, namespace: str) -> dict[str, Any]:
     if namespace == "important_fields":
         return {"enabled": False, "stage_ids": []}
     if namespace == "required_fields":
-        return {"enabled": False, "stage_ids": [], "statuses": {}} if entity == "deal" else {
-            "enabled": False}
+        return (
+            {"enabled": False, "stage_ids": [], "statuses": {}}
+            if entity == "deal"
+            else {"enabled": False}
+        )
     if entity == "deal":
-        return {"add_visible_flag": True, "details_visible_flag": True,
-                "projects_detail_visible_flag": False,
-                "show_in_pipelines": {"show_in_all": True, "pipeline_ids": []}}
+        return {
+            "add_visible_flag": True,
+            "details_visible_flag": True,
+            "projects_detail_visible_flag": False,
+            "show_in_pipelines": {"show_in_all": True, "pipeline_ids": []},
+        }
     if entity == "person":
-        return {"add_visible_flag": True, "details_visible_flag": True,
-                "show_in_add_deal_dialog": {"show": False, "order": None}}
-    return {"add_visible_flag": True, "details_visible_flag": True,
-            "org_detail_visible_flag": True, "person_detail_visible_flag": False,
-            "deal_detail_visible_flag": False,
+        return {
+            "add_visible_flag": True,
+            "details_visible_flag": True,
             "show_in_add_deal_dialog": {"show": False, "order": None},
-            "show_in_add_person_dialog": {"show": False, "order": None}}
+        }
+    return {
+        "add_visible_flag": True,
+        "details_visible_flag": True,
+        "org_detail_visible_flag": True,
+        "person_detail_visible_flag": False,
+        "deal_detail_visible_flag": False,
+        "show_in_add_deal_dialog": {"show": False, "order": None},
+        "show_in_add_person_dialog": {"show": False, "order": None},
+    }
 
 
 def render_field(entity: str, fdef: FieldDef, namespaces: tuple[str, ...] = ()) -> Record:
@@ -153,15 +250,23 @@ def render_field(entity: str, fdef: FieldDef, namespaces: tuple[str, ...] = ()) 
     options = fdef.options
     if options is not None:
         # As recorded: deal field options carry "color", organization/person ones do not.
-        options = [{"id": o["id"], "label": o["label"], **(
-            {"color": o.get("color")} if entity == "deal" else {})} for o in options]
-    out.update({
-        "field_type": fdef.type,
-        "options": options,
-        "subfields": fdef.subfields,
-        "is_custom_field": fdef.is_custom,
-        "is_optional_response_field": False,
-    })
+        options = [
+            {
+                "id": o["id"],
+                "label": o["label"],
+                **({"color": o.get("color")} if entity == "deal" else {}),
+            }
+            for o in options
+        ]
+    out.update(
+        {
+            "field_type": fdef.type,
+            "options": options,
+            "subfields": fdef.subfields,
+            "is_custom_field": fdef.is_custom,
+            "is_optional_response_field": False,
+        }
+    )
     for namespace in namespaces:
         out[namespace] = {**_field_namespace(entity, namespace), **fdef.extras.get(namespace, {})}
     return out
@@ -194,7 +299,11 @@ def render_note(store: Store, note: Record) -> Record:
         "pinned_to_person_flag": note.get("pinned_to_person_flag", False),
         "pinned_to_project_flag": False,
         "update_time": v1_time(note["update_time"]),
-        "user": {"email": company.user_email, "icon_url": None, "is_you": True,
-                 "name": company.user_name},
+        "user": {
+            "email": company.user_email,
+            "icon_url": None,
+            "is_you": True,
+            "name": company.user_name,
+        },
         "user_id": note["user_id"],
     }

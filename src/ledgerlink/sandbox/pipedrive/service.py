@@ -30,8 +30,13 @@ from ledgerlink.sandbox.pipedrive.state import State
 from ledgerlink.sandbox.pipedrive.store import Store
 from ledgerlink.sandbox.pipedrive.webhooks import Webhooks
 
-__all__ = ["DEFAULT_API_TOKEN", "DEFAULT_CLIENT_ID", "DEFAULT_CLIENT_SECRET", "PipedriveService",
-           "build"]
+__all__ = [
+    "DEFAULT_API_TOKEN",
+    "DEFAULT_CLIENT_ID",
+    "DEFAULT_CLIENT_SECRET",
+    "PipedriveService",
+    "build",
+]
 SIZES = ("demo", "small", "large")
 
 
@@ -48,7 +53,9 @@ class PipedriveService:
         company = company_for(seed)
         store = self._new_store(clock)
         self.state = State(
-            core=self.core, settings=self.settings, store=store,
+            core=self.core,
+            settings=self.settings,
+            store=store,
             generated=generate(store, seed, size, clock.now()),
             limits=Limits(clock, self.settings),
             oauth=OAuth(clock, self.settings, company.id, company.user_id),
@@ -69,8 +76,13 @@ class PipedriveService:
     def routes(self) -> list[BaseRoute]:
         state = self.state
         # Search routes go first: /organizations/search must not be read as /organizations/{id}.
-        return [*search.routes(state), *entities.routes(state), *fields.routes(state),
-                *v1.routes(state), *state.oauth.routes()]
+        return [
+            *search.routes(state),
+            *entities.routes(state),
+            *fields.routes(state),
+            *v1.routes(state),
+            *state.oauth.routes(),
+        ]
 
     def _reset(self, options: ResetOptions) -> None:
         state = self.state
@@ -87,8 +99,11 @@ class PipedriveService:
 
     def _error_response(self, scope: Scope, status: int) -> Response:
         if str(scope.get("path", "")).startswith("/api/v2/"):
-            body = {"success": False, "error": "Internal Server Error" if status >= 500 else
-                    f"HTTP {status}", "code": "ERR_UNKNOWN"}
+            body = {
+                "success": False,
+                "error": "Internal Server Error" if status >= 500 else f"HTTP {status}",
+                "code": "ERR_UNKNOWN",
+            }
             return JSONResponse(body, status_code=status)
         return gateway_error(status, "Internal Server Error" if status >= 500 else f"HTTP {status}")
 
@@ -96,12 +111,15 @@ class PipedriveService:
         # Always with the rate-limit headers: the singer tap crashes on a 429 without them.
         response = gateway_error(429, self.settings.rate_limit_error)
         limits = self.state.limits
-        response.headers.update({
-            "x-ratelimit-limit": str(self.settings.burst_limits[self.settings.plan][0]),
-            "x-ratelimit-remaining": "0", "x-ratelimit-reset": "2",
-            "x-daily-ratelimit-token-limit": str(limits.daily_limit()),
-            "x-daily-ratelimit-token-remaining": str(limits.remaining()),
-        })
+        response.headers.update(
+            {
+                "x-ratelimit-limit": str(self.settings.burst_limits[self.settings.plan][0]),
+                "x-ratelimit-remaining": "0",
+                "x-ratelimit-reset": "2",
+                "x-daily-ratelimit-token-limit": str(limits.daily_limit()),
+                "x-daily-ratelimit-token-remaining": str(limits.remaining()),
+            }
+        )
         return response
 
     @property
@@ -134,5 +152,3 @@ class PipedriveService:
 
 def build(seed: str, size: str, clock: Clock) -> PipedriveService:
     return PipedriveService(seed, size, clock)
-
-

@@ -113,7 +113,9 @@ class Store:
         """Drop soft-deleted records older than the retention period (Pipedrive: 30 days)."""
         cutoff = self.clock.now() - timedelta(days=self.retention_days())
         for table in self.tables.values():
-            stale = [k for k, r in table.items() if r.get("_delete_time") and r["_delete_time"] < cutoff]
+            stale = [
+                k for k, r in table.items() if r.get("_delete_time") and r["_delete_time"] < cutoff
+            ]
             for key in stale:
                 del table[key]
 
@@ -133,13 +135,26 @@ class Store:
             record.setdefault("is_deleted", False)
             self.tables[entity][record["id"]] = record
             self._snapshot(entity, record, now)
-            change = Change("create", entity, record["id"], copy.deepcopy(record), None, source,
-                            self.company.user_id, now)
+            change = Change(
+                "create",
+                entity,
+                record["id"],
+                copy.deepcopy(record),
+                None,
+                source,
+                self.company.user_id,
+                now,
+            )
         self._emit(change)
         return record
 
     def update(
-        self, entity: str, record_id: int, values: Record, *, source: str = "api",
+        self,
+        entity: str,
+        record_id: int,
+        values: Record,
+        *,
+        source: str = "api",
         bump_on_noop: bool = True,
     ) -> Record:
         now = self.clock.now()
@@ -159,8 +174,16 @@ class Store:
             if previous or bump_on_noop:
                 record["update_time"] = now
             self._snapshot(entity, record, now)
-            change = Change("change", entity, record_id, copy.deepcopy(record), previous, source,
-                            self.company.user_id, now)
+            change = Change(
+                "change",
+                entity,
+                record_id,
+                copy.deepcopy(record),
+                previous,
+                source,
+                self.company.user_id,
+                now,
+            )
         if previous:  # Pipedrive sends one "change" per effective edit
             self._emit(change)
         return record
@@ -176,8 +199,9 @@ class Store:
             self._seed_history(entity, previous)
             record.update(is_deleted=True, update_time=now, _delete_time=now)
             self._snapshots.setdefault((entity, record_id), []).append((now, None))
-            change = Change("delete", entity, record_id, None, previous, source,
-                            self.company.user_id, now)
+            change = Change(
+                "delete", entity, record_id, None, previous, source, self.company.user_id, now
+            )
         self._emit(change)
         return record
 

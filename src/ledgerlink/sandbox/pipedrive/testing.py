@@ -8,7 +8,7 @@
 Paths map to spec operations as the real hosts do: ``/api/v2/X`` → v2 ``X``; ``/api/v1/X`` and
 ``/v1/X`` → v1 ``X``; ``/oauth/X`` → v1 ``/oauth/X`` (oauth.pipedrive.com). Admin routes
 (``/_sandbox``), the authorize redirect (the real endpoint shows an HTML consent page instead)
-and ``/oauth/revoke`` (absent from the spec) are not checked.
+``/oauth/revoke`` (absent from the spec) and the Cloudflare 403 HTML page are not checked.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ _PATTERNS = [(spec, path, _pattern(path)) for spec, path in _OPERATIONS]
 def spec_operation(url_path: str) -> tuple[str, str] | None:
     """(spec, spec path) a sandbox URL path stands for, or ``None`` if it is not an API path."""
     if url_path.startswith("/api/v2/"):
-        spec, rest = "v2", url_path[len("/api/v2"):]
+        spec, rest = "v2", url_path[len("/api/v2") :]
     elif url_path.startswith(("/api/v1/", "/v1/")):
         spec, rest = "v1", url_path.split("/v1", 1)[1]
     elif url_path.startswith("/oauth/"):
@@ -66,8 +66,10 @@ class ValidatingClient(httpx.Client):
 
     def _check(self, response: httpx.Response) -> None:
         path = response.request.url.path
-        if path.startswith(UNCHECKED) or path == "/oauth/authorize" and response.is_redirect:
+        if path.startswith(UNCHECKED) or (path == "/oauth/authorize" and response.is_redirect):
             return
+        if response.status_code == 403 and "text/html" in response.headers.get("content-type", ""):
+            return  # the Cloudflare ban page sits in front of the API, outside the spec
         operation = spec_operation(path)
         if operation is None:
             raise SpecViolation(f"{response.request.method} {path}: not an operation of the spec")
@@ -76,11 +78,14 @@ class ValidatingClient(httpx.Client):
         response.read()
         content_type = response.headers.get("content-type", "")
         body = json.loads(response.content) if "json" in content_type else None
-        errors = self.spec.validate(spec, method, template, response.status_code, body, content_type)
+        errors = self.spec.validate(
+            spec, method, template, response.status_code, body, content_type
+        )
         if errors:
             raise SpecViolation(
                 f"{method} {path} → {response.status_code} violates the {spec} spec:\n  "
-                + "\n  ".join(errors[:10]))
+                + "\n  ".join(errors[:10])
+            )
         self.seen.add((spec, method, template, response.status_code))
 
 
@@ -93,7 +98,9 @@ class Harness:
 
     START = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
-    def __init__(self, spec: OpenApiSpec, seed: str = "pipedrive-tests", size: str = "demo") -> None:
+    def __init__(
+        self, spec: OpenApiSpec, seed: str = "pipedrive-tests", size: str = "demo"
+    ) -> None:
         from ledgerlink.sandbox.pipedrive.service import build  # the web stack only when used
 
         self.clock = Clock()
@@ -102,8 +109,9 @@ class Harness:
         self.running = serve_in_thread(self.service.app)
         self.url = self.running.url
         self.spec = spec
-        self.api = ValidatingClient(spec, base_url=self.url, timeout=10,
-                                    headers={"x-api-token": DEFAULT_API_TOKEN})
+        self.api = ValidatingClient(
+            spec, base_url=self.url, timeout=10, headers={"x-api-token": DEFAULT_API_TOKEN}
+        )
         self.admin = httpx.Client(base_url=self.url, timeout=10)
         self.reset()
 

@@ -27,8 +27,19 @@ from ledgerlink.sandbox.pipedrive.store import Change, Store
 
 RETRY_DELAYS = (3.0, 30.0, 150.0)
 EVENT_ACTIONS = ("create", "change", "delete", "*")
-EVENT_OBJECTS = ("activity", "deal", "lead", "note", "organization", "person", "pipeline",
-                 "product", "stage", "user", "*")
+EVENT_OBJECTS = (
+    "activity",
+    "deal",
+    "lead",
+    "note",
+    "organization",
+    "person",
+    "pipeline",
+    "product",
+    "stage",
+    "user",
+    "*",
+)
 
 
 @dataclass
@@ -48,8 +59,10 @@ class Subscription:
     banned_until: datetime | None = None
 
     def wants(self, change: Change) -> bool:
-        return (self.event_action in ("*", change.action)
-                and self.event_object in ("*", change.entity))
+        return self.event_action in ("*", change.action) and self.event_object in (
+            "*",
+            change.entity,
+        )
 
 
 @dataclass(order=True)
@@ -84,14 +97,26 @@ class Webhooks:
     def render(self, sub: Subscription) -> dict[str, Any]:
         company = self.store.company
         return {
-            "id": sub.id, "company_id": company.id, "owner_id": sub.user_id, "user_id": sub.user_id,
-            "event_action": sub.event_action, "event_object": sub.event_object,
-            "subscription_url": sub.url, "version": sub.version, "is_active": 1,
-            "add_time": _millis(sub.add_time), "remove_time": None, "type": "general",
+            "id": sub.id,
+            "company_id": company.id,
+            "owner_id": sub.user_id,
+            "user_id": sub.user_id,
+            "event_action": sub.event_action,
+            "event_object": sub.event_object,
+            "subscription_url": sub.url,
+            "version": sub.version,
+            "is_active": 1,
+            "add_time": _millis(sub.add_time),
+            "remove_time": None,
+            "type": "general",
             # The password is never echoed back (it would end up in client logs).
-            "http_auth_user": sub.auth[0] if sub.auth else None, "http_auth_password": None,
-            "remove_reason": None, "last_delivery_time": _millis(sub.last_delivery_time),
-            "last_http_status": sub.last_http_status, "admin_id": company.user_id, "name": sub.name,
+            "http_auth_user": sub.auth[0] if sub.auth else None,
+            "http_auth_password": None,
+            "remove_reason": None,
+            "last_delivery_time": _millis(sub.last_delivery_time),
+            "last_http_status": sub.last_http_status,
+            "admin_id": company.user_id,
+            "name": sub.name,
         }
 
     def reset(self) -> None:
@@ -121,38 +146,58 @@ class Webhooks:
         company = self.store.company
         previous: dict[str, Any] | None = None
         if change.action == "change" and change.previous is not None:
-            previous = {k: iso(v) if isinstance(v, datetime) else v
-                        for k, v in change.previous.items() if not k.startswith("_")}
+            previous = {
+                k: iso(v) if isinstance(v, datetime) else v
+                for k, v in change.previous.items()
+                if not k.startswith("_")
+            }
         elif change.action == "delete":
             previous = self._entity_json(change.entity, change.previous)
         meta = {
-            "action": change.action, "entity": change.entity, "company_id": str(company.id),
-            "correlation_id": str(uuid.uuid4()), "entity_id": str(change.id),
-            "id": str(uuid.uuid4()), "is_bulk_edit": False, "timestamp": _millis(change.at),
-            "type": "general", "user_id": str(change.user_id), "version": "2.0",
-            "webhook_id": str(sub.id), "webhook_owner_id": str(sub.user_id),
-            "change_source": change.source, "attempt": 1, "host": self.host,
+            "action": change.action,
+            "entity": change.entity,
+            "company_id": str(company.id),
+            "correlation_id": str(uuid.uuid4()),
+            "entity_id": str(change.id),
+            "id": str(uuid.uuid4()),
+            "is_bulk_edit": False,
+            "timestamp": _millis(change.at),
+            "type": "general",
+            "user_id": str(change.user_id),
+            "version": "2.0",
+            "webhook_id": str(sub.id),
+            "webhook_owner_id": str(sub.user_id),
+            "change_source": change.source,
+            "attempt": 1,
+            "host": self.host,
             "permitted_user_ids": [str(u["id"]) for u in company.users],
         }
-        return {"meta": meta, "data": self._entity_json(change.entity, change.current),
-                "previous": previous}
+        return {
+            "meta": meta,
+            "data": self._entity_json(change.entity, change.current),
+            "previous": previous,
+        }
 
     # --- delivery worker -----------------------------------------------------------------------
     def _enqueue(self, webhook_id: int, payload: dict[str, Any], delay: float) -> None:
         with self._cv:
             if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="pipedrive-webhooks",
-                                                daemon=True)
+                self._thread = threading.Thread(
+                    target=self._run, name="pipedrive-webhooks", daemon=True
+                )
                 self._thread.start()
-            heapq.heappush(self._jobs, _Job(time.monotonic() + delay, next(self._seq), webhook_id,
-                                            payload))
+            heapq.heappush(
+                self._jobs, _Job(time.monotonic() + delay, next(self._seq), webhook_id, payload)
+            )
             self._cv.notify()
 
     def _run(self) -> None:
         with httpx.Client(headers={"User-Agent": "Pipedrive-Webhook"}) as client:
             while True:
                 with self._cv:
-                    while not self._stop and (not self._jobs or self._jobs[0].due > time.monotonic()):
+                    while not self._stop and (
+                        not self._jobs or self._jobs[0].due > time.monotonic()
+                    ):
                         wait = self._jobs[0].due - time.monotonic() if self._jobs else None
                         self._cv.wait(timeout=wait)
                     if self._stop:
@@ -167,14 +212,25 @@ class Webhooks:
         attempt = job.payload["meta"]["attempt"]
         status: int | None = None
         try:
-            response = client.post(sub.url, json=job.payload, auth=sub.auth,
-                                   timeout=self.settings.webhook_timeout_seconds)
+            response = client.post(
+                sub.url,
+                json=job.payload,
+                auth=httpx.BasicAuth(*sub.auth) if sub.auth else httpx.USE_CLIENT_DEFAULT,
+                timeout=self.settings.webhook_timeout_seconds,
+            )
             status = response.status_code
         except httpx.HTTPError:
             status = None
         now = self.store.clock.now()
-        self.log.append({"webhook_id": sub.id, "event_id": job.payload["meta"]["id"],
-                         "attempt": attempt, "status": status, "at": now.isoformat()})
+        self.log.append(
+            {
+                "webhook_id": sub.id,
+                "event_id": job.payload["meta"]["id"],
+                "attempt": attempt,
+                "status": status,
+                "at": now.isoformat(),
+            }
+        )
         sub.last_delivery_time, sub.last_http_status = now, status
         if status is not None and 200 <= status < 300:
             return
@@ -200,4 +256,6 @@ def _millis(value: datetime | None) -> str | None:
     """Webhook time format: ``2019-10-25T08:25:27.000Z``."""
     if value is None:
         return None
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    return (
+        value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    )

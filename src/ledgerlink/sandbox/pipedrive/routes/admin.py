@@ -36,12 +36,20 @@ from ledgerlink.sandbox.pipedrive.credentials import (
     DEFAULT_SCOPES,
 )
 from ledgerlink.sandbox.pipedrive.render import render, render_note
+from ledgerlink.sandbox.pipedrive.routes.entities import defaults
 from ledgerlink.sandbox.pipedrive.state import State
 from ledgerlink.sandbox.pipedrive.store import NotFound
 
 ENTITIES = ("organization", "person", "deal", "note")
-_TIMES = ("add_time", "update_time", "close_time", "won_time", "lost_time", "archive_time",
-          "stage_change_time")
+_TIMES = (
+    "add_time",
+    "update_time",
+    "close_time",
+    "won_time",
+    "lost_time",
+    "archive_time",
+    "stage_change_time",
+)
 
 
 def _values(body: Any) -> dict[str, Any]:
@@ -55,9 +63,9 @@ def _values(body: Any) -> dict[str, Any]:
 
 
 def routes(state: State) -> list[BaseRoute]:
-    store = state.store
-
+    # Always state.store, never a captured store: a data reset swaps the store object.
     def shown(entity: str, record: dict[str, Any]) -> dict[str, Any]:
+        store = state.store
         return render_note(store, record) if entity == "note" else render(store, entity, record)
 
     def entity_of(request: Request) -> str:
@@ -67,10 +75,17 @@ def routes(state: State) -> list[BaseRoute]:
         return entity
 
     async def credentials(request: Request) -> Response:
-        return JSONResponse({"api_token": DEFAULT_API_TOKEN, "client_id": DEFAULT_CLIENT_ID,
-                             "client_secret": DEFAULT_CLIENT_SECRET, "scopes": DEFAULT_SCOPES,
-                             "company_domain": store.company.domain,
-                             "company_id": store.company.id, "user_id": store.company.user_id})
+        return JSONResponse(
+            {
+                "api_token": DEFAULT_API_TOKEN,
+                "client_id": DEFAULT_CLIENT_ID,
+                "client_secret": DEFAULT_CLIENT_SECRET,
+                "scopes": DEFAULT_SCOPES,
+                "company_domain": state.store.company.domain,
+                "company_id": state.store.company.id,
+                "user_id": state.store.company.user_id,
+            }
+        )
 
     async def issued(request: Request) -> Response:
         return JSONResponse({"issued": [item.to_json() for item in state.oauth.issued]})
@@ -98,7 +113,9 @@ def routes(state: State) -> list[BaseRoute]:
             values = _values(await read_json(request))
         except (AdminError, ValueError) as exc:
             return bad_request(str(exc))
-        record = store.insert(entity, values, source="app")
+        if entity != "note":  # same defaults as an API create, so renders stay complete
+            values = defaults(state, entity, values)
+        record = state.store.insert(entity, values, source="app")
         return JSONResponse(shown(entity, record), status_code=201)
 
     async def change(request: Request) -> Response:
@@ -107,7 +124,7 @@ def routes(state: State) -> list[BaseRoute]:
             values = _values(await read_json(request))
             record_id = int(request.path_params["id"])
             forced = values.pop("update_time", None)
-            record = store.update(entity, record_id, values, source="app")
+            record = state.store.update(entity, record_id, values, source="app")
             if forced is not None:  # let tests place a change at an exact time
                 record["update_time"] = forced
         except (AdminError, ValueError) as exc:
@@ -121,9 +138,9 @@ def routes(state: State) -> list[BaseRoute]:
             entity = entity_of(request)
             record_id = int(request.path_params["id"])
             if request.query_params.get("hard") == "true":
-                store.hard_delete(entity, record_id)
+                state.store.hard_delete(entity, record_id)
             else:
-                store.delete(entity, record_id, source="app")
+                state.store.delete(entity, record_id, source="app")
         except (AdminError, ValueError) as exc:
             return bad_request(str(exc))
         except NotFound:

@@ -24,8 +24,13 @@ from ledgerlink.sandbox.pipedrive.render import INCLUDABLE, RenderOptions, rende
 from ledgerlink.sandbox.pipedrive.state import State
 from ledgerlink.sandbox.pipedrive.store import NotFound, Record
 
-PLURAL = {"organization": "organizations", "person": "persons", "deal": "deals",
-          "pipeline": "pipelines", "stage": "stages"}
+PLURAL = {
+    "organization": "organizations",
+    "person": "persons",
+    "deal": "deals",
+    "pipeline": "pipelines",
+    "stage": "stages",
+}
 DEAL_STATUSES = ("open", "won", "lost", "deleted")
 
 
@@ -44,6 +49,10 @@ def render_options(state: State, request: Request, entity: str) -> RenderOptions
         emit_nulls=state.settings.custom_fields_emit_nulls,
         include=include,
     )
+
+
+def _equals(key: str, value: int) -> Callable[[Record], bool]:
+    return lambda record: record.get(key) == value
 
 
 def _filters(request: Request, entity: str, archived: bool) -> list[Callable[[Record], bool]]:
@@ -65,7 +74,7 @@ def _filters(request: Request, entity: str, archived: bool) -> list[Callable[[Re
     for key in keys:
         value = parse_int(params, key)
         if value is not None:
-            checks.append(lambda r, k=key, v=value: r.get(k) == v)
+            checks.append(_equals(key, value))
     if entity == "deal":
         statuses = parse_csv(params, "status")
         if any(s not in DEAL_STATUSES for s in statuses):
@@ -73,8 +82,11 @@ def _filters(request: Request, entity: str, archived: bool) -> list[Callable[[Re
         live = set(statuses) - {"deleted"} or (set() if statuses else {"open", "won", "lost"})
         show_deleted = "deleted" in statuses
         checks.append(lambda r: bool(r["is_archived"]) == archived)
-        checks.append(lambda r: (r["is_deleted"] and show_deleted)
-                      or (not r["is_deleted"] and r["status"] in live))
+        checks.append(
+            lambda r: (
+                (r["is_deleted"] and show_deleted) or (not r["is_deleted"] and r["status"] in live)
+            )
+        )
     else:
         checks.append(lambda r: not r["is_deleted"])
     return checks
@@ -112,18 +124,34 @@ def get_handler(state: State, entity: str) -> Any:
     return handler
 
 
-def _defaults(state: State, entity: str, values: dict[str, Any]) -> dict[str, Any]:
+def defaults(state: State, entity: str, values: dict[str, Any]) -> dict[str, Any]:
     company = state.store.company
-    base: dict[str, Any] = {"owner_id": company.user_id, "visible_to": 3, "label_ids": [],
-                            "custom_fields": {}}
+    base: dict[str, Any] = {
+        "owner_id": company.user_id,
+        "visible_to": 3,
+        "label_ids": [],
+        "custom_fields": {},
+    }
     if entity == "organization":
-        base.update(address=None, website=None, linkedin=None, industry=None,
-                    annual_revenue=None, employee_count=None)
+        base.update(
+            address=None,
+            website=None,
+            linkedin=None,
+            industry=None,
+            annual_revenue=None,
+            employee_count=None,
+        )
     elif entity == "person":
         name = str(values.get("name", ""))
         first, _, last = name.partition(" ")
-        base.update(first_name=first, last_name=last or None, org_id=None, emails=[], phones=[],
-                    picture_id=None)
+        base.update(
+            first_name=first,
+            last_name=last or None,
+            org_id=None,
+            emails=[],
+            phones=[],
+            picture_id=None,
+        )
     else:
         base.update(_deal_defaults(state, values))
     return {**base, **values}
@@ -137,14 +165,34 @@ def _deal_defaults(state: State, values: dict[str, Any]) -> dict[str, Any]:
         raise ValidationFailed("Validation failed: stage_id: stage is not in the pipeline")
     now = state.store.clock.now()
     return {
-        "creator_user_id": state.store.company.user_id, "value": 0, "person_id": None,
-        "org_id": None, "pipeline_id": pipeline_id, "stage_id": in_pipeline[0]["id"],
-        "currency": state.store.company.currency, "archive_time": None, "stage_change_time": now,
-        "status": "open", "is_archived": False, "probability": None, "lost_reason": None,
-        "close_time": None, "won_time": None, "lost_time": None, "local_won_date": None,
-        "local_lost_date": None, "local_close_date": None, "expected_close_date": None,
-        "origin": "API", "origin_id": None, "channel": None, "channel_id": None,
-        "source_lead_id": None, "acv": None, "arr": None, "mrr": None,
+        "creator_user_id": state.store.company.user_id,
+        "value": 0,
+        "person_id": None,
+        "org_id": None,
+        "pipeline_id": pipeline_id,
+        "stage_id": in_pipeline[0]["id"],
+        "currency": state.store.company.currency,
+        "archive_time": None,
+        "stage_change_time": now,
+        "status": "open",
+        "is_archived": False,
+        "probability": None,
+        "lost_reason": None,
+        "close_time": None,
+        "won_time": None,
+        "lost_time": None,
+        "local_won_date": None,
+        "local_lost_date": None,
+        "local_close_date": None,
+        "expected_close_date": None,
+        "origin": "API",
+        "origin_id": None,
+        "channel": None,
+        "channel_id": None,
+        "source_lead_id": None,
+        "acv": None,
+        "arr": None,
+        "mrr": None,
     }
 
 
@@ -159,8 +207,11 @@ def _status_times(state: State, before: Record | None, values: dict[str, Any]) -
     values.setdefault("won_time", closed if status == "won" else None)
     values.setdefault("lost_time", closed if status == "lost" else None)
     day = closed.date().isoformat() if closed else None
-    values.update(local_close_date=day, local_won_date=day if status == "won" else None,
-                  local_lost_date=day if status == "lost" else None)
+    values.update(
+        local_close_date=day,
+        local_won_date=day if status == "won" else None,
+        local_lost_date=day if status == "lost" else None,
+    )
     if status != "lost":
         values["lost_reason"] = None
 
@@ -170,7 +221,7 @@ def create_handler(state: State, entity: str) -> Any:
         values = validate_body(state.store, entity, await json_body(request), creating=True)
         if entity == "deal":
             _status_times(state, None, values)
-        record = state.store.insert(entity, _defaults(state, entity, values))
+        record = state.store.insert(entity, defaults(state, entity, values))
         return ok(render(state.store, entity, record, render_options(state, request, entity)))
 
     return handler
@@ -186,8 +237,9 @@ def patch_handler(state: State, entity: str) -> Any:
             if "stage_id" in values and values["stage_id"] != before["stage_id"]:
                 values["stage_change_time"] = state.store.clock.now()
         try:
-            record = state.store.update(entity, record_id, values,
-                                        bump_on_noop=state.settings.bump_update_time_on_noop)
+            record = state.store.update(
+                entity, record_id, values, bump_on_noop=state.settings.bump_update_time_on_noop
+            )
         except NotFound:
             raise not_found() from None
         return ok(render(state.store, entity, record, render_options(state, request, entity)))
@@ -214,8 +266,9 @@ def routes(state: State) -> list[Route]:
         out += api_routes(state, "v2", "GET", path, list_handler(state, entity))
         out += api_routes(state, "v2", "POST", path, create_handler(state, entity))
         if entity == "deal":  # before /deals/{id}
-            out += api_routes(state, "v2", "GET", "/deals/archived",
-                              list_handler(state, "deal", archived=True))
+            out += api_routes(
+                state, "v2", "GET", "/deals/archived", list_handler(state, "deal", archived=True)
+            )
         out += api_routes(state, "v2", "GET", f"{path}/{{id}}", get_handler(state, entity))
         out += api_routes(state, "v2", "PATCH", f"{path}/{{id}}", patch_handler(state, entity))
         out += api_routes(state, "v2", "DELETE", f"{path}/{{id}}", delete_handler(state, entity))

@@ -39,8 +39,12 @@ def _list(state: State, entity: str) -> Any:
         defs = list(state.store.fields[entity].values())
         # Fields have no numeric id: the cursor keys on the position in the definition order.
         rows = [{"id": n, "def": d} for n, d in enumerate(defs, 1)]
-        page = paginate(rows, request.query_params, clamp=state.settings.limit_above_max == "clamp",
-                        sortable=("id",))
+        page = paginate(
+            rows,
+            request.query_params,
+            clamp=state.settings.limit_above_max == "clamp",
+            sortable=("id",),
+        )
         data = [render_field(entity, r["def"], namespaces) for r in page.items]
         return ok(data, {"next_cursor": page.next_cursor})
 
@@ -73,23 +77,43 @@ def _create(state: State, entity: str) -> Any:
         if not isinstance(name, str) or not 1 <= len(name) <= 255:
             raise ValidationFailed("Validation failed: field_name: must be 1-255 characters")
         if kind not in CREATABLE_TYPES:
-            raise ValidationFailed(f"Validation failed: field_type: must be one of {', '.join(CREATABLE_TYPES)}")
+            raise ValidationFailed(
+                f"Validation failed: field_type: must be one of {', '.join(CREATABLE_TYPES)}"
+            )
         options = body.get("options")
         if kind in ("enum", "set"):
-            if (not isinstance(options, list) or not options
-                    or not all(isinstance(o, dict) and isinstance(o.get("label"), str) for o in options)):
-                raise ValidationFailed("Validation failed: options: required for enum and set fields")
-            options = [{"id": state.store.next_option_id(), "label": o["label"],
-                        "color": o.get("color")} for o in options]
+            if (
+                not isinstance(options, list)
+                or not options
+                or not all(isinstance(o, dict) and isinstance(o.get("label"), str) for o in options)
+            ):
+                raise ValidationFailed(
+                    "Validation failed: options: required for enum and set fields"
+                )
+            options = [
+                {"id": state.store.next_option_id(), "label": o["label"], "color": o.get("color")}
+                for o in options
+            ]
         elif options is not None:
-            raise ValidationFailed("Validation failed: options: only allowed for enum and set fields")
+            raise ValidationFailed(
+                "Validation failed: options: only allowed for enum and set fields"
+            )
         with state.store.lock:
             # Codes are hashes of (company seed, entity, name, sequence) - unique per company.
-            code = field_code(state.store.company.domain, entity,
-                              f"{name}:{len(state.store.fields[entity])}")
-            fdef = FieldDef(code, name, kind, True, options, subfields_for(kind, name),
-                            state.store.clock.now(), body.get("description"),
-                            {k: v for k, v in body.items() if k in FIELD_NAMESPACES})
+            code = field_code(
+                state.store.company.domain, entity, f"{name}:{len(state.store.fields[entity])}"
+            )
+            fdef = FieldDef(
+                code,
+                name,
+                kind,
+                True,
+                options,
+                subfields_for(kind, name),
+                state.store.clock.now(),
+                body.get("description"),
+                {k: v for k, v in body.items() if k in FIELD_NAMESPACES},
+            )
             state.store.fields[entity][code] = fdef
         return ok(render_field(entity, fdef, FIELD_NAMESPACES))
 
@@ -104,7 +128,9 @@ def _delete(state: State, entity: str) -> Any:
             if fdef is None:
                 raise not_found("Field not found")
             if not fdef.is_custom:
-                raise ValidationFailed("Validation failed: field_code: system fields cannot be deleted")
+                raise ValidationFailed(
+                    "Validation failed: field_code: system fields cannot be deleted"
+                )
             del state.store.fields[entity][code]
         return ok(render_field(entity, fdef))
 

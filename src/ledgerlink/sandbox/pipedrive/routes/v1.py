@@ -29,7 +29,7 @@ _PINS = ("pinned_to_deal_flag", "pinned_to_organization_flag", "pinned_to_person
 
 
 def _sanitize(content: str) -> str:
-    """"Subject to sanitization on the back-end": scripts and event handlers are dropped."""
+    """ "Subject to sanitization on the back-end": scripts and event handlers are dropped."""
     content = re.sub(r"(?is)<script.*?</script>", "", content)
     return re.sub(r"(?i)\son\w+=(\"[^\"]*\"|'[^']*'|\S+)", "", content)
 
@@ -55,10 +55,18 @@ async def create_note(state: State, request: Request) -> Response:
             raise ApiError(gateway_error(400, f"{entity.capitalize()} not found"))
         links[key] = int(raw)
     if not links and not body.get("lead_id"):
-        raise ApiError(gateway_error(400, "Either deal_id, person_id, org_id or lead_id is required"))
-    note = {"content": _sanitize(content), "active_flag": True, "user_id": state.store.company.user_id,
-            "lead_id": body.get("lead_id"), **dict.fromkeys(_LINKS), **links,
-            **{pin: _flag(body.get(pin)) for pin in _PINS}}
+        raise ApiError(
+            gateway_error(400, "Either deal_id, person_id, org_id or lead_id is required")
+        )
+    note = {
+        "content": _sanitize(content),
+        "active_flag": True,
+        "user_id": state.store.company.user_id,
+        "lead_id": body.get("lead_id"),
+        **dict.fromkeys(_LINKS),
+        **links,
+        **{pin: _flag(body.get(pin)) for pin in _PINS},
+    }
     return ok(render_note(state.store, state.store.insert("note", note)))
 
 
@@ -75,10 +83,15 @@ async def list_notes(state: State, request: Request) -> Response:
             rows = [n for n in rows if str(n.get(key)) == wanted]
     sort = (params.get("sort") or "id ASC").split(",")[0].split()
     field = sort[0] if sort and sort[0] in ("id", "add_time", "update_time") else "id"
-    rows.sort(key=lambda n: (n[field], n["id"]), reverse=len(sort) > 1 and sort[1].upper() == "DESC")
+    rows.sort(
+        key=lambda n: (n[field], n["id"]), reverse=len(sort) > 1 and sort[1].upper() == "DESC"
+    )
     page = rows[first : first + size]
-    pagination: dict[str, Any] = {"start": first, "limit": size,
-                                  "more_items_in_collection": first + size < len(rows)}
+    pagination: dict[str, Any] = {
+        "start": first,
+        "limit": size,
+        "more_items_in_collection": first + size < len(rows),
+    }
     if pagination["more_items_in_collection"]:
         pagination["next_start"] = first + size
     return ok([render_note(state.store, n) for n in page], {"pagination": pagination})
@@ -93,23 +106,45 @@ async def get_note(state: State, request: Request) -> Response:
 
 async def users_me(state: State, request: Request) -> Response:
     company, now = state.store.company, v1_time(state.store.clock.now())
-    return ok({
-        "id": company.user_id, "name": company.user_name, "default_currency": company.currency,
-        "locale": "en_US", "lang": 1, "email": company.user_email, "phone": None,
-        "activated": True, "last_login": now, "created": "2024-01-02 09:00:00", "modified": now,
-        "has_created_company": True,
-        "access": [{"app": "sales", "admin": True, "permission_set_id": "sandbox-sales-admin"},
-                   {"app": "global", "admin": True, "permission_set_id": "sandbox-global-admin"}],
-        "active_flag": True, "timezone_name": "UTC", "timezone_offset": "+00:00", "role_id": 1,
-        "icon_url": None, "is_you": True, "is_deleted": False, "company_id": company.id,
-        "company_name": company.name, "company_domain": company.domain, "company_country": "US",
-        "company_industry": "Software", "language": {"language_code": "en", "country_code": "US"},
-    })
+    return ok(
+        {
+            "id": company.user_id,
+            "name": company.user_name,
+            "default_currency": company.currency,
+            "locale": "en_US",
+            "lang": 1,
+            "email": company.user_email,
+            "phone": None,
+            "activated": True,
+            "last_login": now,
+            "created": "2024-01-02 09:00:00",
+            "modified": now,
+            "has_created_company": True,
+            "access": [
+                {"app": "sales", "admin": True, "permission_set_id": "sandbox-sales-admin"},
+                {"app": "global", "admin": True, "permission_set_id": "sandbox-global-admin"},
+            ],
+            "active_flag": True,
+            "timezone_name": "UTC",
+            "timezone_offset": "+00:00",
+            "role_id": 1,
+            "icon_url": None,
+            "is_you": True,
+            "is_deleted": False,
+            "company_id": company.id,
+            "company_name": company.name,
+            "company_domain": company.domain,
+            "company_country": "US",
+            "company_industry": "Software",
+            "language": {"language_code": "en", "country_code": "US"},
+        }
+    )
 
 
 def webhook_errors(errors: dict[str, list[str]], status: int = 400) -> ApiError:
-    return ApiError(JSONResponse({"status": "error", "success": False, "errors": errors},
-                                 status_code=status))
+    return ApiError(
+        JSONResponse({"status": "error", "success": False, "errors": errors}, status_code=status)
+    )
 
 
 async def create_webhook(state: State, request: Request) -> Response:
@@ -131,13 +166,19 @@ async def create_webhook(state: State, request: Request) -> Response:
     if len(state.webhooks.subscriptions) >= 40:
         raise webhook_errors({"subscription_url": ["webhook limit of 40 reached"]}, status=422)
     user, password = body.get("http_auth_user"), body.get("http_auth_password")
-    sub = state.webhooks.add({
-        "url": url, "event_action": body["event_action"], "event_object": body["event_object"],
-        "name": html.escape(body["name"]), "user_id": int(body.get("user_id") or state.store.company.user_id),
-        "auth": (str(user), str(password or "")) if user else None,
-    })
-    return JSONResponse({"status": "ok", "success": True, "data": state.webhooks.render(sub)},
-                        status_code=201)
+    sub = state.webhooks.add(
+        {
+            "url": url,
+            "event_action": body["event_action"],
+            "event_object": body["event_object"],
+            "name": html.escape(body["name"]),
+            "user_id": int(body.get("user_id") or state.store.company.user_id),
+            "auth": (str(user), str(password or "")) if user else None,
+        }
+    )
+    return JSONResponse(
+        {"status": "ok", "success": True, "data": state.webhooks.render(sub)}, status_code=201
+    )
 
 
 async def list_webhooks(state: State, request: Request) -> Response:

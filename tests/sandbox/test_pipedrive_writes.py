@@ -10,8 +10,6 @@ import pytest
 from ledgerlink.sandbox.pipedrive.openapi import OpenApiSpec
 from ledgerlink.sandbox.pipedrive.testing import Harness
 
-pytestmark = pytest.mark.skipif(not OpenApiSpec.directory().is_dir(), reason="no OpenAPI documents")
-
 
 @pytest.fixture(scope="module")
 def pd() -> Iterator[Harness]:

@@ -4,20 +4,28 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from ledgerlink.sandbox.quickbooks.generator import generate
 from ledgerlink.sandbox.quickbooks.store import RealmStore
+from ledgerlink.sandbox.reference import reference_dir
 
-SAMPLES = Path("/work/shared/reference/quickbooks-samples")
+SAMPLES = reference_dir() / "quickbooks-samples"
 NOW = datetime(2023, 2, 18, 21, 0, tzinfo=UTC)
-pytestmark = pytest.mark.skipif(not SAMPLES.exists(), reason="reference samples not present")
 # Values that legitimately differ after replay: ids, versions, times, derived balances.
-VOLATILE = {"Id", "SyncToken", "MetaData", "ParentRef", "CustomerRef", "ItemRef", "TxnId",
-            "Balance", "BalanceWithJobs"}
+VOLATILE = {
+    "Id",
+    "SyncToken",
+    "MetaData",
+    "ParentRef",
+    "CustomerRef",
+    "ItemRef",
+    "TxnId",
+    "Balance",
+    "BalanceWithJobs",
+}
 
 
 def load(name: str) -> list[dict[str, Any]]:
@@ -58,8 +66,9 @@ def replay() -> dict[str, Any]:
         for line in inv["Line"]:
             ref = line.get("SalesItemLineDetail", {}).get("ItemRef")
             if ref and ref["value"] not in items:
-                items[ref["value"]] = write(store, "Item", {"Name": ref["name"],
-                                                            "Taxable": True})["Id"]
+                items[ref["value"]] = write(store, "Item", {"Name": ref["name"], "Taxable": True})[
+                    "Id"
+                ]
     # Customer 24 of invoice 130 is not among the recorded customers: create a stand-in.
     ids["24"] = write(store, "Customer", {"DisplayName": "Sonnenschein Family Store"})["Id"]
     created: dict[str, dict[str, Any]] = {}
@@ -75,11 +84,24 @@ def replay() -> dict[str, Any]:
         created[old] = write(store, "Invoice", body)
     paid = created["12"]  # invoice 12 was settled by payments 61 (694.00) then 120
     for amount in (694.0, 1675.52):
-        write(store, "Payment", {"CustomerRef": paid["CustomerRef"], "TotalAmt": amount,
-                                 "Line": [{"Amount": amount, "LinkedTxn": [
-                                     {"TxnId": paid["Id"], "TxnType": "Invoice"}]}]})
-    return {"store": store, "customers": customers, "ids": ids, "invoices": invoices,
-            "created": created}
+        write(
+            store,
+            "Payment",
+            {
+                "CustomerRef": paid["CustomerRef"],
+                "TotalAmt": amount,
+                "Line": [
+                    {"Amount": amount, "LinkedTxn": [{"TxnId": paid["Id"], "TxnType": "Invoice"}]}
+                ],
+            },
+        )
+    return {
+        "store": store,
+        "customers": customers,
+        "ids": ids,
+        "invoices": invoices,
+        "created": created,
+    }
 
 
 def test_customers_round_trip(replay: dict[str, Any]) -> None:

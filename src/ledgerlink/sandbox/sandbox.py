@@ -42,9 +42,12 @@ SERVICES: tuple[ServiceSpec, ...] = (
         "ledgerlink.sandbox.quickbooks.service:build",
         "ledgerlink.sandbox.quickbooks.service:env_vars",
     ),
-    # Hook for the next emulators (uncomment when their modules exist):
-    # ServiceSpec("pipedrive", 1, "ledgerlink.sandbox.pipedrive.service:build",
-    #             "ledgerlink.sandbox.pipedrive.service:env_vars"),
+    ServiceSpec(
+        "pipedrive",
+        1,
+        "ledgerlink.sandbox.pipedrive.service:build",
+        "ledgerlink.sandbox.pipedrive.service:env_vars",
+    ),
     ServiceSpec(
         "shipstation",
         2,

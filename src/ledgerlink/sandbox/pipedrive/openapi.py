@@ -30,7 +30,9 @@ from typing import Any
 import jsonschema
 import yaml
 
-DEFAULT_DIR = Path("/work/shared/reference/pipedrive-openapi")
+from ledgerlink.sandbox.reference import reference_dir
+
+DEFAULT_DIR = reference_dir() / "pipedrive-openapi"
 DOCUMENTS = {
     "v2": "pipedrive-v2-openapi.2026-08-18.yaml",
     "v1": "pipedrive-v1-openapi.2026-08-18.yaml",

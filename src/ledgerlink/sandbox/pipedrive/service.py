@@ -127,14 +127,7 @@ class PipedriveService:
         return self._app
 
     def env(self, base_url: str) -> dict[str, str]:
-        return {
-            "LEDGERLINK_PIPEDRIVE_API_BASE_URL": base_url,
-            "LEDGERLINK_PIPEDRIVE_OAUTH_BASE_URL": base_url,
-            "LEDGERLINK_PIPEDRIVE_API_TOKEN": DEFAULT_API_TOKEN,
-            "LEDGERLINK_PIPEDRIVE_CLIENT_ID": DEFAULT_CLIENT_ID,
-            "LEDGERLINK_PIPEDRIVE_CLIENT_SECRET": DEFAULT_CLIENT_SECRET,
-            "LEDGERLINK_PIPEDRIVE_COMPANY_DOMAIN": self.state.store.company.domain,
-        }
+        return env_vars(base_url, self.seed)
 
     def describe(self, base_url: str) -> list[str]:
         counts = {e: len(self.state.store.rows(e)) for e in ("organization", "person", "deal")}
@@ -146,8 +139,22 @@ class PipedriveService:
             f"  credentials: GET {base_url}/_sandbox/credentials",
         ]
 
+    def start(self) -> None:
+        """Nothing to start: webhook deliveries run on demand."""
+
     def close(self) -> None:
         self.state.webhooks.close()
+
+
+def env_vars(base_url: str, seed: str) -> dict[str, str]:
+    """``LEDGERLINK_PIPEDRIVE_*`` for a sandbox served at ``base_url`` (no data needed)."""
+    return {
+        "LEDGERLINK_PIPEDRIVE_API_URL": base_url,
+        "LEDGERLINK_PIPEDRIVE_OAUTH_URL": base_url,
+        "LEDGERLINK_PIPEDRIVE_API_TOKEN": DEFAULT_API_TOKEN,
+        "LEDGERLINK_PIPEDRIVE_CLIENT_ID": DEFAULT_CLIENT_ID,
+        "LEDGERLINK_PIPEDRIVE_CLIENT_SECRET": DEFAULT_CLIENT_SECRET,
+    }
 
 
 def build(seed: str, size: str, clock: Clock) -> PipedriveService:

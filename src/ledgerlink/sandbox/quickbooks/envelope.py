@@ -16,7 +16,6 @@ import secrets
 from typing import Any
 
 import orjson
-
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Scope

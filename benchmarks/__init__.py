@@ -1,1 +1,1 @@
-"""Measurements of ledgerlink and its sandbox; each module writes `benchmarks/results/<name>.json`."""
+"""Measurements of ledgerlink and its sandbox; each module writes `benchmarks/results/NAME.json`."""

@@ -4,31 +4,16 @@ from __future__ import annotations
 
 import json
 import platform
-import socket
 import statistics
 import time
 from pathlib import Path
 from typing import Any
 
+from ledgerlink.sandbox.framework.runner import free_port_block
+
+__all__ = ["free_port_block", "summary", "write"]
+
 RESULTS = Path(__file__).resolve().parent / "results"
-
-
-def free_port_block(size: int = 3) -> int:
-    """A port P such that P..P+size-1 were all free a moment ago."""
-    for _ in range(50):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            base = probe.getsockname()[1]
-        if base + size > 65535:
-            continue
-        try:
-            for offset in range(1, size):
-                with socket.socket() as other:
-                    other.bind(("127.0.0.1", base + offset))
-        except OSError:
-            continue
-        return base
-    raise RuntimeError("no free block of ports")
 
 
 def summary(samples: list[float]) -> dict[str, float]:

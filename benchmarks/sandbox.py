@@ -27,8 +27,17 @@ def measure_seed(seed: str, pages: int) -> dict[str, Any]:
     port = free_port_block()
     started = time.monotonic()
     server = subprocess.Popen(
-        [sys.executable, "-m", "ledgerlink.cli", "sandbox", "serve", "--port", str(port),
-         "--seed", seed],
+        [
+            sys.executable,
+            "-m",
+            "ledgerlink.cli",
+            "sandbox",
+            "serve",
+            "--port",
+            str(port),
+            "--seed",
+            seed,
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -12,17 +11,13 @@ import httpx
 from click.testing import CliRunner
 
 from ledgerlink.cli.sandbox import sandbox
+from ledgerlink.sandbox.framework.runner import free_port_block
 from ledgerlink.sandbox.quickbooks.service import realm_id_for
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def test_serve_subprocess_answers_within_3_seconds() -> None:
-    port = _free_port()
+def test_serve_subprocess_serves_all_three_services_until_sigterm() -> None:
+    # Start-up time is measured by benchmarks/sandbox.py; here only a generous bound on waiting.
+    port = free_port_block(3)
     started = time.monotonic()
     process = subprocess.Popen(
         [
@@ -46,10 +41,12 @@ def test_serve_subprocess_answers_within_3_seconds() -> None:
                 break
             except httpx.TransportError:
                 assert process.poll() is None, process.stderr.read() if process.stderr else ""
-                assert time.monotonic() - started < 3, "sandbox did not answer within 3 s"
+                assert time.monotonic() - started < 60, "sandbox did not answer"
                 time.sleep(0.05)
         assert response.status_code == 200
-        assert time.monotonic() - started < 3
+        for offset in (1, 2):  # Pipedrive and ShipStation beside QuickBooks
+            admin = httpx.get(f"http://127.0.0.1:{port + offset}/_sandbox/clock", timeout=5)
+            assert admin.status_code == 200
         discovery = httpx.get(f"http://127.0.0.1:{port}/.well-known/openid_configuration/")
         assert discovery.json()["token_endpoint"].endswith("/oauth2/v1/tokens/bearer")
     finally:

@@ -15,6 +15,7 @@ the socket with a real TCP RST (ASGI itself has no way to do that).
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from dataclasses import dataclass
@@ -78,3 +79,21 @@ def serve_in_thread(
         time.sleep(0.005)
     bound = server.servers[0].sockets[0].getsockname()[1]
     return RunningService(f"http://{host}:{bound}", host, bound, server, thread)
+
+
+def free_port_block(size: int = 3, host: str = "127.0.0.1") -> int:
+    """A port P such that P .. P+size-1 were all free a moment ago (a sandbox needs three)."""
+    for _ in range(100):
+        with socket.socket() as probe:
+            probe.bind((host, 0))
+            base = int(probe.getsockname()[1])
+        if base + size > 65535:
+            continue
+        try:
+            for offset in range(1, size):
+                with socket.socket() as other:
+                    other.bind((host, base + offset))
+        except OSError:
+            continue
+        return base
+    raise RuntimeError(f"no block of {size} free ports on {host}")

@@ -31,7 +31,7 @@ from .queryexec import QueryEngine
 from .settings import QboStoreSettings
 from .table import Row
 from .timefmt import pacific
-from .writes import PREPARE, WriteContext, writable
+from .writes import PREPARE, WriteContext, blank, writable
 
 __all__ = ["Change", "Dataset", "QboFault", "QboStoreSettings", "RealmStore"]
 
@@ -237,7 +237,9 @@ class RealmStore:
         at = ctx.now
         fields = writable(spec.name, body)
         if body.get("sparse") is True:  # a supplied Line still replaces every line
-            fields = {**writable(spec.name, current), **fields}
+            cleared = {k for k, v in body.items() if blank(v)}
+            kept = {k: v for k, v in writable(spec.name, current).items() if k not in cleared}
+            fields = {**kept, **fields}
         row = {**fields, "domain": "QBO", "sparse": False, "Id": current["Id"],
                "SyncToken": str(int(current["SyncToken"]) + 1),
                "MetaData": meta(datetime.fromisoformat(current["MetaData"]["CreateTime"]), at)}

@@ -33,10 +33,20 @@ READ_ONLY: dict[str, frozenset[str]] = {
 SYSTEM = frozenset({"Id", "SyncToken", "MetaData", "domain", "sparse"})
 
 
+def blank(value: Any) -> bool:
+    """QBO reads an empty string or null as "no value" (clients such as python-quickbooks send
+    ``"TxnDate": ""`` for every unset field, and QBO omits valueless fields in responses)."""
+    return value is None or value == ""
+
+
 def writable(entity: str, body: Row) -> Row:
     spec = ENTITIES[entity.lower()]
     blocked = SYSTEM | READ_ONLY.get(entity, frozenset())
-    return {k: v for k, v in body.items() if k in spec.key_order and k not in blocked}
+    return {
+        k: v
+        for k, v in body.items()
+        if k in spec.key_order and k not in blocked and not blank(v)
+    }
 
 
 @dataclass

@@ -13,7 +13,7 @@ from ledgerlink.sandbox.pipedrive.credentials import DEFAULT_API_TOKEN
 from ledgerlink.sandbox.pipedrive.openapi import OpenApiSpec
 from ledgerlink.sandbox.pipedrive.testing import Harness
 
-NODE_DIR = Path(__file__).parent / "node" / "pipedrive"
+NODE_DIR = Path(__file__).parent / "node"
 pytestmark = [
     pytest.mark.skipif(
         shutil.which("node") is None or shutil.which("npm") is None,

@@ -24,7 +24,7 @@ from ledgerlink.sandbox.shipstation.service import (
     ShipStationService,
 )
 
-PROJECT = Path(__file__).parent / "node" / "shipstation"
+PROJECT = Path(__file__).parent / "node"
 
 
 @pytest.fixture(scope="module")

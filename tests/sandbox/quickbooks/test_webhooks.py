@@ -22,7 +22,7 @@ from ledgerlink.sandbox.framework.clock import Clock
 from ledgerlink.sandbox.framework.service import ServiceCore
 from ledgerlink.sandbox.quickbooks.webhooks import retry_delay, sign
 from ledgerlink.sandbox.sandbox import Sandbox
-from tests.sandbox.qbo_helpers import QboClient
+from tests.sandbox.quickbooks.helpers import QboClient
 
 SANDBOX = Sandbox(seed="demo").start()
 QBO = QboClient(SANDBOX)

@@ -6,10 +6,7 @@ from __future__ import annotations
 import base64
 import csv
 import json
-from collections.abc import Iterator
 from typing import Any
-
-import pytest
 
 from ledgerlink.sandbox.pipedrive.costs import TOKEN_COSTS
 from ledgerlink.sandbox.pipedrive.credentials import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
@@ -33,13 +30,6 @@ FULL_ADDRESS = {
     "subpremise": "123A",
     "postal_code": "94085",
 }
-
-
-@pytest.fixture(scope="module")
-def pd() -> Iterator[Harness]:
-    harness = Harness(OpenApiSpec.shared())
-    yield harness
-    harness.close()
 
 
 def served_operations(pd: Harness) -> set[tuple[str, str, str]]:

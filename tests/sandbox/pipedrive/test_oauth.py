@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from ledgerlink.sandbox.pipedrive.credentials import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
-from ledgerlink.sandbox.pipedrive.openapi import OpenApiSpec
 from ledgerlink.sandbox.pipedrive.testing import Harness
 
 BASIC = {
@@ -18,13 +16,6 @@ BASIC = {
     + base64.b64encode(f"{DEFAULT_CLIENT_ID}:{DEFAULT_CLIENT_SECRET}".encode()).decode()
 }
 REDIRECT = "http://127.0.0.1:8765/callback"
-
-
-@pytest.fixture(scope="module")
-def pd() -> Iterator[Harness]:
-    harness = Harness(OpenApiSpec.shared())
-    yield harness
-    harness.close()
 
 
 @pytest.fixture(autouse=True)

@@ -18,7 +18,7 @@ from ledgerlink.sandbox.quickbooks.service_settings import (
     DEFAULT_CLIENT_SECRET,
 )
 from ledgerlink.sandbox.sandbox import Sandbox
-from tests.sandbox.qbo_helpers import BASIC, TID_PATTERN, QboClient
+from tests.sandbox.quickbooks.helpers import BASIC, TID_PATTERN, QboClient
 
 SANDBOX = Sandbox(seed="demo").start()
 QBO = QboClient(SANDBOX)

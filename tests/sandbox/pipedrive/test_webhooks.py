@@ -15,7 +15,6 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ledgerlink.sandbox.framework import RunningService, serve_in_thread
-from ledgerlink.sandbox.pipedrive.openapi import OpenApiSpec
 from ledgerlink.sandbox.pipedrive.testing import Harness
 
 
@@ -40,13 +39,6 @@ class Receiver:
         while len(self.calls) < count and time.monotonic() < deadline:
             time.sleep(0.01)
         assert len(self.calls) >= count, self.calls
-
-
-@pytest.fixture(scope="module")
-def pd() -> Iterator[Harness]:
-    harness = Harness(OpenApiSpec.shared())
-    yield harness
-    harness.close()
 
 
 @pytest.fixture

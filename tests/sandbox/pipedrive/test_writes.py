@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from ledgerlink.sandbox.pipedrive.openapi import OpenApiSpec
 from ledgerlink.sandbox.pipedrive.testing import Harness
-
-
-@pytest.fixture(scope="module")
-def pd() -> Iterator[Harness]:
-    harness = Harness(OpenApiSpec.shared())
-    yield harness
-    harness.close()
 
 
 @pytest.fixture(autouse=True)

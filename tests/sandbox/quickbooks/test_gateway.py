@@ -12,7 +12,7 @@ import pytest
 
 from ledgerlink.sandbox.quickbooks.gateway import AUTHZ_MESSAGE
 from ledgerlink.sandbox.sandbox import Sandbox
-from tests.sandbox.qbo_helpers import TID_PATTERN, TIME_PATTERN, QboClient
+from tests.sandbox.quickbooks.helpers import TID_PATTERN, TIME_PATTERN, QboClient
 
 SANDBOX = Sandbox(seed="demo").start()
 QBO = QboClient(SANDBOX)

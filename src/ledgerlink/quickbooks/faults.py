@@ -15,6 +15,7 @@ from __future__ import annotations
 import enum
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -106,15 +107,18 @@ def _fault_from_xml(text: str) -> Fault | None:
     return Fault(attrs.get("type", ""), tuple(errors), time.group(1) if time else None)
 
 
-def parse_body(content: bytes, content_type: str = "") -> tuple[Any, Fault | None]:
-    """``(json payload or None, fault or None)`` of a response body."""
+def parse_body(
+    content: bytes, content_type: str = "", *, parse_float: Callable[[str], Any] | None = None
+) -> tuple[Any, Fault | None]:
+    """``(json payload or None, fault or None)`` of a response body (``parse_float=Decimal``
+    keeps money exact)."""
     stripped = content.lstrip()
     if stripped.startswith(b"<") or "xml" in content_type.lower():
         return None, _fault_from_xml(content.decode("utf-8", errors="replace"))
     if not stripped:
         return None, None
     try:
-        payload = json.loads(content)
+        payload = json.loads(content, parse_float=parse_float)
     except (json.JSONDecodeError, UnicodeDecodeError):
         return None, None
     return payload, _fault_from_json(payload)

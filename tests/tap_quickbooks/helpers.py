@@ -61,9 +61,19 @@ class Qbo(QboSandbox):
     def connect_tenant(self) -> None:
         self.connect(TokenStore(), TENANT)
 
-    def run(self, state: dict[str, Any] | None = None, **extra: Any) -> Run:
+    def run(
+        self, state: dict[str, Any] | None = None, select: list[str] | None = None, **extra: Any
+    ) -> Run:
+        config = self.config(**extra)
+        catalog = None
+        if select is not None:
+            catalog = TapQuickBooks(config=config, parse_env_config=False).catalog_dict
+            for entry in catalog["streams"]:
+                for meta in entry["metadata"]:
+                    if meta["breadcrumb"] == []:
+                        meta["metadata"]["selected"] = entry["tap_stream_id"] in select
         tap = TapQuickBooks(
-            config=self.config(**extra), state=state or {}, parse_env_config=False
+            config=config, state=state or {}, catalog=catalog, parse_env_config=False
         )
         out = io.StringIO()
         with redirect_stdout(out):
@@ -109,3 +119,112 @@ class Qbo(QboSandbox):
 
 def client(url: str) -> httpx.Client:
     return httpx.Client(base_url=url, timeout=30)
+
+
+class Mutations:
+    """Business changes made straight in the sandbox store (no API quota used)."""
+
+    def __init__(self, qbo: Qbo) -> None:
+        self.qbo = qbo
+        self.serial = 0
+
+    def _next(self) -> int:
+        self.serial += 1
+        return self.serial
+
+    def _pick(self, entity: str, test: Any = None, index: int = 0) -> dict[str, Any] | None:
+        rows = [r for r in self.qbo.rows(entity).values() if test is None or test(r)]
+        rows.sort(key=lambda r: int(r["Id"]))
+        return rows[index % len(rows)] if rows else None
+
+    def create_customer(self) -> dict[str, Any]:
+        return self.qbo.write("Customer", {"DisplayName": f"Tap Test Co {self._next()}"})
+
+    def update_customer(self, index: int = 0) -> dict[str, Any] | None:
+        row = self._pick("Customer", lambda r: r.get("Active", True), index)
+        if row is None:
+            return None
+        body = {"Id": row["Id"], "SyncToken": row["SyncToken"], "sparse": True,
+                "CompanyName": f"Renamed {self._next()}"}
+        return self.qbo.write("Customer", body)
+
+    def deactivate_customer(self, index: int = 0) -> dict[str, Any] | None:
+        row = self._pick(
+            "Customer",
+            lambda r: r.get("Active", True) and not r.get("Balance") and not r.get("Job")
+            and not r.get("BalanceWithJobs"),
+            index,
+        )
+        if row is None:
+            return None
+        body = {"Id": row["Id"], "SyncToken": row["SyncToken"], "sparse": True, "Active": False}
+        return self.qbo.write("Customer", body)
+
+    def create_invoice(self, index: int = 0, amount: int = 100) -> dict[str, Any] | None:
+        customer = self._pick("Customer", lambda r: r.get("Active", True), index)
+        if customer is None:
+            return None
+        line = {
+            "Amount": amount,
+            "DetailType": "SalesItemLineDetail",
+            "SalesItemLineDetail": {"ItemRef": {"value": "1"}, "Qty": 1, "UnitPrice": amount},
+        }
+        return self.qbo.write("Invoice", {"CustomerRef": {"value": customer["Id"]}, "Line": [line]})
+
+    def _open_invoice(self, index: int) -> dict[str, Any] | None:
+        return self._pick("Invoice", lambda r: float(r.get("Balance", 0)) > 0, index)
+
+    def pay_invoice(self, index: int = 0) -> dict[str, Any] | None:
+        invoice = self._open_invoice(index)
+        if invoice is None:
+            return None
+        amount = invoice["Balance"]
+        body = {
+            "CustomerRef": {"value": invoice["CustomerRef"]["value"]},
+            "TotalAmt": amount,
+            "Line": [{"Amount": amount,
+                      "LinkedTxn": [{"TxnId": invoice["Id"], "TxnType": "Invoice"}]}],
+        }
+        return self.qbo.write("Payment", body)
+
+    def void_invoice(self, index: int = 0) -> dict[str, Any] | None:
+        invoice = self._open_invoice(index)
+        if invoice is None:
+            return None
+        body = {"Id": invoice["Id"], "SyncToken": invoice["SyncToken"]}
+        return self.qbo.write("Invoice", body, operation="void")
+
+    def delete_invoice(self, index: int = 0) -> dict[str, Any] | None:
+        invoice = self._pick("Invoice", None, index)
+        if invoice is None:
+            return None
+        body = {"Id": invoice["Id"], "SyncToken": invoice["SyncToken"]}
+        return self.qbo.write("Invoice", body, operation="delete")
+
+    def delete_payment(self, index: int = 0) -> dict[str, Any] | None:
+        payment = self._pick("Payment", None, index)
+        if payment is None:
+            return None
+        body = {"Id": payment["Id"], "SyncToken": payment["SyncToken"]}
+        return self.qbo.write("Payment", body, operation="delete")
+
+    def update_item(self, index: int = 0) -> dict[str, Any] | None:
+        item = self._pick("Item", None, index)
+        if item is None:
+            return None
+        body = {"Id": item["Id"], "SyncToken": item["SyncToken"], "sparse": True,
+                "Description": f"Changed {self._next()}"}
+        return self.qbo.write("Item", body)
+
+
+def apply(records: dict[str, dict[str, Any]], run: Run, stream: str) -> None:
+    """Fold one run's records of a stream into an Id → record map (tombstones remove)."""
+    for record in run.records.get(stream, []):
+        if record.get("status") == "Deleted":
+            records.pop(record["Id"], None)
+        else:
+            records[record["Id"]] = record
+
+
+def key(record: dict[str, Any]) -> tuple[str, str, str]:
+    return (record["Id"], record.get("SyncToken", ""), record["updated_at"])

@@ -10,6 +10,8 @@ from typing import Any
 
 import httpx
 
+from ledgerlink.quickbooks import query as q
+
 from ledgerlink.sandbox.sandbox import Sandbox
 from ledgerlink.tokens import TokenStore
 from tap_quickbooks.tap import TapQuickBooks
@@ -228,3 +230,36 @@ def apply(records: dict[str, dict[str, Any]], run: Run, stream: str) -> None:
 
 def key(record: dict[str, Any]) -> tuple[str, str, str]:
     return (record["Id"], record.get("SyncToken", ""), record["updated_at"])
+
+
+def key_of(row: dict[str, Any]) -> tuple[str, str, str]:
+    stamp = q.utc_iso(q.parse_time(row["MetaData"]["LastUpdatedTime"]))
+    return (row["Id"], row["SyncToken"], stamp)
+
+
+def snapshot(qbo: Qbo) -> dict[str, dict[str, tuple[str, str, str]]]:
+    return {s: {i: key_of(r) for i, r in qbo.rows(ENTITY[s]).items()} for s in STREAMS}
+
+
+def assert_changes(before: dict[str, dict[str, tuple[str, str, str]]], run: Run, qbo: Qbo) -> None:
+    """The run emitted every changed row once, a tombstone per deletion, and nothing else."""
+    for stream in STREAMS:
+        rows = qbo.rows(ENTITY[stream])
+        changed = {i for i, row in rows.items() if before[stream].get(i) != key_of(row)}
+        deleted = set(before[stream]) - set(rows)
+        emitted = run.records.get(stream, [])
+        ids = [r["Id"] for r in emitted]
+        assert len(ids) == len(set(ids)), f"{stream}: duplicates"
+        live = {r["Id"] for r in emitted if r.get("status") != "Deleted"}
+        tombstones = {r["Id"] for r in emitted if r.get("status") == "Deleted"}
+        assert live == changed, (stream, sorted(live ^ changed)[:10])
+        assert tombstones == deleted, (stream, sorted(tombstones ^ deleted)[:10])
+        assert all(r["_sdc_deleted_at"] for r in emitted if r.get("status") == "Deleted")
+        for record in emitted:
+            if record["Id"] in rows:
+                assert key(record) == key_of(rows[record["Id"]]), (stream, record["Id"])
+
+
+def assert_exact(run: Run, qbo: Qbo) -> None:
+    """A full sync: every stored row once, as stored."""
+    assert_changes({s: {} for s in STREAMS}, run, qbo)

@@ -12,6 +12,8 @@ from tests.tap_quickbooks.helpers import (
     QUERY_ROUTE,
     STREAMS,
     Mutations,
+    assert_exact,
+    key_of,
     Qbo,
     Run,
     key,
@@ -25,20 +27,6 @@ def settle(qbo: Qbo) -> None:
 
 def truth(qbo: Qbo, stream: str) -> dict[str, dict[str, Any]]:
     return qbo.rows(ENTITY[stream])
-
-
-def assert_exact(run: Run, qbo: Qbo) -> None:
-    for stream in STREAMS:
-        emitted = run.records.get(stream, [])
-        rows = truth(qbo, stream)
-        ids = [r["Id"] for r in emitted]
-        assert len(ids) == len(set(ids)), f"{stream}: duplicates"
-        assert set(ids) == set(rows), f"{stream}: {len(ids)} emitted, {len(rows)} in QBO"
-        for record in emitted:
-            row = rows[record["Id"]]
-            assert record["SyncToken"] == row["SyncToken"]
-            assert record["MetaData"] == row["MetaData"]
-            assert record["updated_at"] == q.utc_iso(q.parse_time(row["MetaData"]["LastUpdatedTime"]))
 
 
 def test_full_sync_emits_exactly_the_sandbox_records(small: Qbo) -> None:
@@ -126,6 +114,3 @@ def test_incremental_emits_exactly_the_changes_and_tombstones(small: Qbo) -> Non
     assert sum(third.count().values()) == 0
 
 
-def key_of(row: dict[str, Any]) -> tuple[str, str, str]:
-    stamp = q.utc_iso(q.parse_time(row["MetaData"]["LastUpdatedTime"]))
-    return (row["Id"], row["SyncToken"], stamp)

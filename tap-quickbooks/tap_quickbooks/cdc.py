@@ -32,7 +32,11 @@ class CdcResult:
 
 
 def cdc_params(entities: list[str], since: datetime) -> dict[str, str]:
-    return {"entities": ",".join(entities), "changedSince": q.format_time(since)}
+    params = {"entities": ",".join(entities), "changedSince": q.format_time(since)}
+    # Invoices read through CDC must carry InvoiceLink like queried ones.
+    if "Invoice" in entities:
+        params["include"] = "invoiceLink"
+    return params
 
 
 def parse_cdc(payload: dict[str, Any], entities: list[str], cap: int = CDC_CAP) -> CdcResult:

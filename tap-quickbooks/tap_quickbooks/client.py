@@ -146,7 +146,7 @@ class QuickBooksStream(RESTStream[Any]):
         prepared = self.build_prepared_request(
             method="GET",
             url=self.url_base + path,
-            params={**params, **self.base_params()},
+            params={**self.base_params(), **params},
             headers=self.http_headers,
         )
         response = self.request_decorator(self._request)(prepared, None)

@@ -139,7 +139,7 @@ class Mutations:
         rows.sort(key=lambda r: int(r["Id"]))
         return rows[index % len(rows)] if rows else None
 
-    def create_customer(self) -> dict[str, Any]:
+    def create_customer(self, index: int = 0) -> dict[str, Any]:
         return self.qbo.write("Customer", {"DisplayName": f"Tap Test Co {self._next()}"})
 
     def update_customer(self, index: int = 0) -> dict[str, Any] | None:

@@ -124,7 +124,7 @@ class QuickBooksStream(RESTStream[Any]):
 
     @override
     def get_new_paginator(self) -> WindowPaginator:
-        from tap_quickbooks.sync import WindowPaginator  # noqa: PLC0415 - import cycle
+        from tap_quickbooks.sync import WindowPaginator
 
         assert self._sweep is not None, "a sweep is set before requesting records"
         planner = self.qbo_tap.planner

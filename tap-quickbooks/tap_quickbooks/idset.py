@@ -46,8 +46,10 @@ class IdSet:
 
     def __contains__(self, id_: object) -> bool:
         n = self._index(id_) if isinstance(id_, str) else None
-        return n is not None and (n >> 3) < len(self._bits) and bool(
-            self._bits[n >> 3] & (1 << (n & 7))
+        return (
+            n is not None
+            and (n >> 3) < len(self._bits)
+            and bool(self._bits[n >> 3] & (1 << (n & 7)))
         )
 
     def __iter__(self) -> Iterator[str]:

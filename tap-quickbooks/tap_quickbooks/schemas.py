@@ -52,14 +52,12 @@ CURRENCY = P("CurrencyRef", ref())
 CUSTOM_FIELDS = P(
     "CustomField",
     th.ArrayType(
-        th.ObjectType(
-            P("DefinitionId", S), P("Name", S), P("Type", S), P("StringValue", S)
-        )
+        th.ObjectType(P("DefinitionId", S), P("Name", S), P("Type", S), P("StringValue", S))
     ),
 )
 
 
-def common(*fields: P) -> th.PropertiesList:
+def common(*fields: th.Property[Any]) -> th.PropertiesList:
     """Fields every stream has, then the entity's own."""
     return th.PropertiesList(
         P("Id", S, required=True),

@@ -29,7 +29,7 @@ class EntityStream(QuickBooksStream):
         return q.parse_time(str(value)) if value else None
 
     @override
-    def get_replication_key_signpost(self, context: Context | None) -> datetime | None:
+    def get_replication_key_signpost(self, context: Context | None = None) -> datetime | None:
         # Our bookmark is the server-time bound ``hi``, never the local clock.
         return None
 
@@ -109,8 +109,9 @@ class EntityStream(QuickBooksStream):
                     "MetaData": {"LastUpdatedTime": stamp},
                 }
         if candidates:
-            self.logger.info("%s: %d deletions found by Id reconciliation", self.name,
-                             len(candidates))
+            self.logger.info(
+                "%s: %d deletions found by Id reconciliation", self.name, len(candidates)
+            )
 
     def _write_bookmark(self, state: dict[str, Any], ids: IdSet | None) -> None:
         hi = self.qbo_tap.planner.hi

@@ -211,8 +211,9 @@ class RunPlanner:
             if stream.entity in result.truncated:
                 log.warning("CDC answer for %s reached the cap: windowed queries", stream.entity)
                 reconcile = stream.tracks_ids
-                plans[stream.name] = StreamPlan("catchup" if reconcile else "window", mark,
-                                                reconcile=reconcile)
+                plans[stream.name] = StreamPlan(
+                    "catchup" if reconcile else "window", mark, reconcile=reconcile
+                )
                 continue
             objects = [
                 o

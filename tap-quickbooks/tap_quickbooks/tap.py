@@ -61,10 +61,19 @@ class TapQuickBooks(Tap):
         P("client_id", th.StringType, secret=True, description="OAuth app client id"),
         P("client_secret", th.StringType, secret=True, description="OAuth app client secret"),
         P("database_url", th.StringType, secret=True, description="Token store DSN"),
-        P("settle_seconds", th.IntegerType, default=60, description="Rows younger than this "
-          "(server time) wait for the next run"),
-        P("cdc_max_age_days", th.NumberType, default=29, description="Older bookmarks catch "
-          "up with windowed queries and Id reconciliation instead of CDC"),
+        P(
+            "settle_seconds",
+            th.IntegerType,
+            default=60,
+            description="Rows younger than this (server time) wait for the next run",
+        ),
+        P(
+            "cdc_max_age_days",
+            th.NumberType,
+            default=29,
+            description="Older bookmarks catch "
+            "up with windowed queries and Id reconciliation instead of CDC",
+        ),
         P("page_size", th.IntegerType, default=1000, description="MAXRESULTS (at most 1000)"),
         P("max_requests_per_second", th.IntegerType, default=8),
         P("max_requests_per_minute", th.IntegerType, default=450),
@@ -95,9 +104,7 @@ class TapQuickBooks(Tap):
     def authenticator(self) -> TokenStoreAuthenticator:
         client_id, secret = self.config.get("client_id"), self.config.get("client_secret")
         app = AppCredentials(client_id, secret) if client_id and secret else None
-        return TokenStoreAuthenticator(
-            tenant=self.config["tenant"], app=app, store=TokenStore()
-        )
+        return TokenStoreAuthenticator(tenant=self.config["tenant"], app=app, store=TokenStore())
 
     @cached_property
     def realm_id(self) -> str:
@@ -145,7 +152,7 @@ class TapQuickBooks(Tap):
             super().invoke(*args, **kwargs)
         except LedgerlinkError as error:
             # One actionable line (already redacted), no traceback, non-zero exit.
-            print(f"tap-quickbooks: {error}", file=sys.stderr)  # noqa: T201
+            print(f"tap-quickbooks: {error}", file=sys.stderr)
             sys.exit(1)
 
 

@@ -9,12 +9,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+from tap_quickbooks.tap import TapQuickBooks
 
 from ledgerlink.quickbooks import query as q
-
 from ledgerlink.sandbox.sandbox import Sandbox
 from ledgerlink.tokens import TokenStore
-from tap_quickbooks.tap import TapQuickBooks
 from tests.core.conftest import QboSandbox
 
 TENANT = "acme"
@@ -146,15 +145,23 @@ class Mutations:
         row = self._pick("Customer", lambda r: r.get("Active", True), index)
         if row is None:
             return None
-        body = {"Id": row["Id"], "SyncToken": row["SyncToken"], "sparse": True,
-                "CompanyName": f"Renamed {self._next()}"}
+        body = {
+            "Id": row["Id"],
+            "SyncToken": row["SyncToken"],
+            "sparse": True,
+            "CompanyName": f"Renamed {self._next()}",
+        }
         return self.qbo.write("Customer", body)
 
     def deactivate_customer(self, index: int = 0) -> dict[str, Any] | None:
         row = self._pick(
             "Customer",
-            lambda r: r.get("Active", True) and not r.get("Balance") and not r.get("Job")
-            and not r.get("BalanceWithJobs"),
+            lambda r: (
+                r.get("Active", True)
+                and not r.get("Balance")
+                and not r.get("Job")
+                and not r.get("BalanceWithJobs")
+            ),
             index,
         )
         if row is None:
@@ -184,8 +191,9 @@ class Mutations:
         body = {
             "CustomerRef": {"value": invoice["CustomerRef"]["value"]},
             "TotalAmt": amount,
-            "Line": [{"Amount": amount,
-                      "LinkedTxn": [{"TxnId": invoice["Id"], "TxnType": "Invoice"}]}],
+            "Line": [
+                {"Amount": amount, "LinkedTxn": [{"TxnId": invoice["Id"], "TxnType": "Invoice"}]}
+            ],
         }
         return self.qbo.write("Payment", body)
 
@@ -214,8 +222,12 @@ class Mutations:
         item = self._pick("Item", None, index)
         if item is None:
             return None
-        body = {"Id": item["Id"], "SyncToken": item["SyncToken"], "sparse": True,
-                "Description": f"Changed {self._next()}"}
+        body = {
+            "Id": item["Id"],
+            "SyncToken": item["SyncToken"],
+            "sparse": True,
+            "Description": f"Changed {self._next()}",
+        }
         return self.qbo.write("Item", body)
 
 

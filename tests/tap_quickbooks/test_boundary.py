@@ -11,7 +11,7 @@ def singer_io_next_run(qbo: Qbo, entity: str, bookmark: str) -> list[dict]:
     """What singer-io tap-quickbooks 2.5.0 asks next: ``LastUpdatedTime >= <max seen>``."""
     token = TokenStore().access_token(TENANT, "quickbooks")
     statement = (
-        f"SELECT * FROM {entity} WHERE Metadata.LastUpdatedTime >= '{bookmark}'"
+        f"SELECT * FROM {entity} WHERE Metadata.LastUpdatedTime >= '{bookmark}'"  # noqa: S608
         " ORDER BY Metadata.LastUpdatedTime STARTPOSITION 1 MAXRESULTS 1000"
     )
     answer = qbo.http.get(

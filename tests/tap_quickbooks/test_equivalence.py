@@ -21,9 +21,7 @@ OPERATIONS = (
     "delete_payment",
     "update_item",
 )
-step = st.lists(
-    st.tuples(st.sampled_from(OPERATIONS), st.integers(0, 200)), min_size=0, max_size=8
-)
+step = st.lists(st.tuples(st.sampled_from(OPERATIONS), st.integers(0, 200)), min_size=0, max_size=8)
 pause = st.sampled_from(["settle", "settle", "settle", "month"])
 
 

@@ -5,18 +5,16 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ledgerlink.quickbooks import query as q
 from tests.tap_quickbooks.helpers import (
     CDC_ROUTE,
     ENTITY,
     QUERY_ROUTE,
     STREAMS,
     Mutations,
-    assert_exact,
-    key_of,
     Qbo,
-    Run,
+    assert_exact,
     key,
+    key_of,
 )
 
 
@@ -75,8 +73,18 @@ def test_incremental_emits_exactly_the_changes_and_tombstones(small: Qbo) -> Non
     voided = m.void_invoice(13)
     deleted_invoice = m.delete_invoice(17)
     deleted_payment = m.delete_payment(19)
-    assert all([created_customer, updated_customer, deactivated, new_invoice, payment, voided,
-                deleted_invoice, deleted_payment])
+    assert all(
+        [
+            created_customer,
+            updated_customer,
+            deactivated,
+            new_invoice,
+            payment,
+            voided,
+            deleted_invoice,
+            deleted_payment,
+        ]
+    )
     settle(small)
     small.reset_stats()
     second = small.run(first.state)
@@ -112,5 +120,3 @@ def test_incremental_emits_exactly_the_changes_and_tombstones(small: Qbo) -> Non
     third = small.run(second.state)
     assert small.stats() == {CDC_ROUTE: 1}
     assert sum(third.count().values()) == 0
-
-

@@ -22,6 +22,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -48,6 +49,34 @@ def database() -> tuple[str, str]:
     return server, name
 
 
+class PeakRss:
+    """Polls /proc/<pid>/status VmHWM (high-water RSS of the current image) until stopped."""
+
+    def __init__(self, pid: int) -> None:
+        self.path = Path(f"/proc/{pid}/status")
+        self.kb = 0
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        try:
+            for line in self.path.read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    self.kb = max(self.kb, int(line.split()[1]))
+        except (OSError, ValueError):
+            pass
+
+    def _poll(self) -> None:
+        while not self._done.wait(0.1):
+            self._read()
+
+    def stop(self) -> None:
+        self._read()
+        self._done.set()
+        self._thread.join()
+
+
 def run_tap(config: dict[str, Any], state: dict[str, Any] | None, workdir: Path) -> dict[str, Any]:
     config_file = workdir / "config.json"
     config_file.write_text(json.dumps(config))
@@ -62,12 +91,14 @@ def run_tap(config: dict[str, Any], state: dict[str, Any] | None, workdir: Path)
     with (workdir / "stderr.log").open("w") as stderr:
         child = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=stderr, text=True)
         assert child.stdout is not None
+        peak = PeakRss(child.pid)
         for line in child.stdout:
             if line.startswith('{"type":"RECORD"') or '"type": "RECORD"' in line[:30]:
                 stream = json.loads(line)["stream"]
                 counts[stream] = counts.get(stream, 0) + 1
             elif '"STATE"' in line[:30]:
                 last_state = json.loads(line)["value"]
+        peak.stop()
         _, status, usage = os.wait4(child.pid, 0)
     wall = time.perf_counter() - started
     if status != 0:
@@ -81,7 +112,9 @@ def run_tap(config: dict[str, Any], state: dict[str, Any] | None, workdir: Path)
         "records_per_second": round(records / wall, 1) if wall else None,
         "cpu_seconds": round(cpu, 2),
         "cpu_seconds_per_1000_records": round(cpu / records * 1000, 3) if records else None,
-        "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+        # VmHWM of the tap's own image: rusage's ru_maxrss would also count the pages the
+        # child shared with this (sandbox-holding) process between fork and exec.
+        "peak_rss_mb": round(peak.kb / 1024, 1),
         "state": last_state,
     }
 

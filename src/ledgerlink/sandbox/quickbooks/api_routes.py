@@ -178,6 +178,7 @@ class ApiRoutes:
     async def cdc(self, request: Request) -> Response:
         entities = [e.strip() for e in request.query_params.get("entities", "").split(",")]
         changed_since = request.query_params.get("changedSince", "")
+        inc = frozenset(includes(request))
 
         def work(store: RealmStoreLike) -> Any:
             if not [e for e in entities if e] or not changed_since:
@@ -185,7 +186,7 @@ class ApiRoutes:
                     "Request is missing required parameters",
                     "entities and changedSince are required",
                 )
-            result = store.cdc([e for e in entities if e], changed_since)
+            result = store.cdc([e for e in entities if e], changed_since, include=inc)
             if isinstance(result, dict) and "CDCResponse" in result:
                 return result
             return {"CDCResponse": result if isinstance(result, list) else [result]}

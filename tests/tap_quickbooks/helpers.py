@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from tap_quickbooks.tap import TapQuickBooks
 
 from ledgerlink.quickbooks import query as q
 from ledgerlink.sandbox.sandbox import Sandbox
 from ledgerlink.tokens import TokenStore
+from tap_quickbooks.tap import TapQuickBooks
 from tests.core.conftest import QboSandbox
 
 TENANT = "acme"

@@ -7,12 +7,12 @@ from collections.abc import Iterator
 
 import pytest
 from singer_sdk.testing import SuiteConfig, get_tap_test_class
-from tap_quickbooks.tap import TapQuickBooks
 
 from ledgerlink import db
 from ledgerlink.sandbox.quickbooks.service_settings import DEFAULT_CLIENT_SECRET
 from ledgerlink.sandbox.sandbox import Sandbox
 from ledgerlink.tokens import TokenStore
+from tap_quickbooks.tap import TapQuickBooks
 from tests import leakcheck
 from tests.tap_quickbooks.helpers import TENANT, Qbo
 

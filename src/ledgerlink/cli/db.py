@@ -25,9 +25,12 @@ def upgrade() -> None:
 
 
 @db.command()
-def url() -> None:
+@click.option(
+    "--sqlalchemy", is_flag=True, help="As a SQLAlchemy URL (postgresql+psycopg://), for loaders."
+)
+def url(sqlalchemy: bool) -> None:
     """Print the DSN, e.g. for psql "$(ledgerlink db url)" or a BI tool."""
-    click.echo(store.dsn())
+    click.echo(store.sqlalchemy_url() if sqlalchemy else store.dsn())
 
 
 @db.command()

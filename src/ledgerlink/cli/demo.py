@@ -1,23 +1,33 @@
 """`ledgerlink demo`: the main job on the embedded defaults, against the local sandbox.
 
 It uses exactly the paths a real deployment uses (embedded PostgreSQL, migrations, the OAuth
-authorization-code flow, the TokenStore); only the provider is the sandbox, and the "person who
-approves in the browser" is a background request to the sandbox's auto-approving consent page.
+authorization-code flow, the TokenStore, `meltano run` with the project's plugins); only the
+providers are the sandbox, and the "person who approves in the browser" is a background request
+to the sandbox's auto-approving consent page.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+import sys
 import threading
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
 
 import click
 import httpx
+import psycopg
 
-from ledgerlink import db
+from ledgerlink import config, db
 from ledgerlink.cli.connect import connect_quickbooks
 from ledgerlink.cli.status import status
 from ledgerlink.db import migrations
-from ledgerlink.tokens import TokenStore
+from ledgerlink.errors import LedgerlinkError
+
+RAW_SCHEMA = "raw_quickbooks"
 
 
 def _approve_in_background(url: str) -> None:
@@ -27,6 +37,70 @@ def _approve_in_background(url: str) -> None:
         httpx.get(url, follow_redirects=True, timeout=30)
 
     threading.Thread(target=visit, daemon=True).start()
+
+
+def _meltano_project() -> Path | None:
+    cwd = Path.cwd().resolve()
+    for candidate in (cwd, *cwd.parents):
+        if (candidate / "meltano.yml").is_file():
+            return candidate
+    return None
+
+
+def _meltano() -> str | None:
+    beside = Path(sys.executable).with_name("meltano")
+    return str(beside) if beside.exists() else shutil.which("meltano")
+
+
+class _Meltano:
+    """Runs `meltano` in the project with the sandbox's environment, logging to a file."""
+
+    def __init__(self, executable: str, project: Path, env: Mapping[str, str]) -> None:
+        self.executable, self.project, self.env = executable, project, dict(env)
+        self.log = config.state_dir() / "logs" / "demo-meltano.log"
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        self.log.write_text("")
+
+    def __call__(self, *args: str) -> None:
+        with self.log.open("a") as out:
+            out.write(f"$ meltano {' '.join(args)}\n")
+            out.flush()
+            done = subprocess.run(
+                [self.executable, "--environment=sandbox", *args],
+                cwd=self.project,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                check=False,
+            )
+        if done.returncode != 0:
+            tail = "\n".join(self.log.read_text().splitlines()[-15:])
+            msg = f"meltano {' '.join(args)} failed (log: {self.log}):\n{tail}"
+            raise LedgerlinkError(msg)
+
+
+def _qbo_requests(box: Any) -> int:
+    snapshot = box.services["quickbooks"].core.stats.snapshot()
+    return sum(n for route, n in snapshot["routes"].items() if "/v3/company/" in route)
+
+
+def _raw_counts(dsn: str) -> dict[str, int]:
+    with psycopg.connect(dsn) as conn:
+        tables = [
+            row[0]
+            for row in conn.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = %s ORDER BY tablename",
+                (RAW_SCHEMA,),
+            )
+        ]
+        counts = {}
+        for table in tables:
+            query = psycopg.sql.SQL("SELECT count(*) FROM {}.{}").format(
+                psycopg.sql.Identifier(RAW_SCHEMA), psycopg.sql.Identifier(table)
+            )
+            row = conn.execute(query).fetchone()
+            counts[table] = int(row[0]) if row else 0
+    return counts
 
 
 @click.command()
@@ -39,14 +113,14 @@ def demo(ctx: click.Context, tenant: str) -> None:
     except ImportError as exc:
         raise click.ClickException("the demo needs: pip install 'ledgerlink[sandbox]'") from exc
 
-    click.echo("1/4 starting the sandbox (QuickBooks emulator, seed demo)")
+    click.echo("1/5 starting the sandbox (QuickBooks, Pipedrive and ShipStation emulators)")
     with Sandbox(seed="demo").start() as box:
         os.environ.update(box.env())
-        click.echo("2/4 preparing the store")
+        click.echo("2/5 preparing the store")
         dsn = db.dsn()
         migrations.upgrade(dsn)
         click.echo(f"    PostgreSQL: {dsn}  (schema v{migrations.current_version(dsn)})")
-        click.echo(f"3/4 connecting tenant '{tenant}' to QuickBooks by OAuth")
+        click.echo(f"3/5 connecting tenant '{tenant}' to QuickBooks by OAuth")
         realm = connect_quickbooks(
             tenant,
             os.environ["LEDGERLINK_QUICKBOOKS_CLIENT_ID"],
@@ -55,7 +129,40 @@ def demo(ctx: click.Context, tenant: str) -> None:
             _approve_in_background,
             timeout=60,
         )
-        creds = TokenStore().refresh(tenant, "quickbooks")
-        click.echo(f"    company {realm}; refreshed once, token version {creds.version}")
-        click.echo("4/4 connection status")
+        click.echo(f"    company {realm}")
+        _sync(box, tenant, dsn)
+        click.echo("5/5 connection status")
         ctx.invoke(status, tenant=tenant, as_json=False)
+
+
+def _sync(box: Any, tenant: str, dsn: str) -> None:
+    project, executable = _meltano_project(), _meltano()
+    if project is None or executable is None:
+        click.echo("4/5 skipped: run the demo inside the ledgerlink Meltano project to sync")
+        return
+    env = os.environ | {
+        "LEDGERLINK_TENANT": tenant,
+        "LEDGERLINK_PROJECT_DIR": str(config.project_dir()),
+        "LEDGERLINK_SQLALCHEMY_URL": db.sqlalchemy_url(dsn),
+        "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "MELTANO_CLI_DISABLE_VERSION_CHECK": "true",
+    }
+    meltano = _Meltano(executable, project, env)
+    click.echo("4/5 meltano run tap-quickbooks target-postgres (raw copies for analysts)")
+    click.echo("    installing the plugins (first run only)")
+    meltano("install", "extractor", "tap-quickbooks")
+    meltano("install", "loader", "target-postgres")
+    before = _qbo_requests(box)
+    meltano("run", "--full-refresh", "tap-quickbooks", "target-postgres")
+    counts = _raw_counts(dsn)
+    rows = ", ".join(f"{table} {n}" for table, n in counts.items())
+    click.echo(
+        f"    full sync: {rows} rows in {RAW_SCHEMA}.*; "
+        f"{_qbo_requests(box) - before} QuickBooks API calls"
+    )
+    before = _qbo_requests(box)
+    meltano("run", "tap-quickbooks", "target-postgres")
+    click.echo(
+        f"    incremental run with nothing changed: "
+        f"{_qbo_requests(box) - before} QuickBooks API call(s)"
+    )

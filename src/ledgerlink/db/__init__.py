@@ -5,8 +5,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from urllib.parse import quote, urlencode
 
 import psycopg
+from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
@@ -21,6 +23,23 @@ _pool_dsn: str | None = None
 def dsn() -> str:
     """The DSN in force: `LEDGERLINK_DATABASE_URL`, or the embedded server (started if needed)."""
     return config.database_url() or embedded.ensure_started()
+
+
+def sqlalchemy_url(conninfo: str | None = None) -> str:
+    """The DSN as a SQLAlchemy URL (psycopg 3 driver), for loaders such as target-postgres."""
+    params = conninfo_to_dict(conninfo or dsn())
+    host = str(params.pop("host", "") or "")
+    port = params.pop("port", None)
+    user = quote(str(params.pop("user", "") or ""), safe="")
+    password = params.pop("password", None)
+    dbname = quote(str(params.pop("dbname", "") or ""), safe="")
+    credentials = f"{user}:{quote(str(password), safe='')}@" if password else f"{user}@"
+    if host.startswith("/"):  # a Unix socket folder travels as a query parameter
+        params["host"] = host
+        host = ""
+    location = host + (f":{port}" if port else "")
+    query = urlencode({k: str(v) for k, v in params.items()})
+    return f"postgresql+psycopg://{credentials}{location}/{dbname}" + (f"?{query}" if query else "")
 
 
 def pool() -> ConnectionPool[psycopg.Connection[dict]]:  # type: ignore[type-arg]

@@ -11,7 +11,7 @@ from singer_sdk import typing as th
 from typing_extensions import override
 
 from ledgerlink import redact
-from ledgerlink.pipedrive.limits import DEFAULT_RESERVE
+from ledgerlink.pipedrive.limits import DEFAULT_RESERVE, BudgetReserveReached
 from tap_pipedrive.client import Session
 from tap_pipedrive.streams import (
     ENTITY_STREAM_TYPES,
@@ -103,8 +103,21 @@ class TapPipedrive(Tap):
         if catalog is not None and catalog.get_stream(stream.name) is not None:
             return
         properties = stream.schema["properties"]
-        fields = self.session.catalog(stream.entity, properties)
+        try:
+            fields = self.session.catalog(stream.entity, properties)
+        except BudgetReserveReached as reason:
+            # A sync without a catalog ends cleanly (every stream skips); --discover fails below.
+            self.session.stop(reason, f"discovery of {stream.name}")
+            return
         properties.update(fields.schema_properties())
+
+    @override
+    def run_discovery(self) -> str:
+        """Discovery cannot stop halfway: a catalog without the custom fields would be wrong."""
+        _ = self.streams
+        if self.session.stopped is not None:
+            raise self.session.stopped
+        return super().run_discovery()
 
 
 if __name__ == "__main__":

@@ -43,7 +43,13 @@ class PipedriveSandbox:
     def reset(self) -> None:
         body = {"data": True, "settings": True, "tokens": True}
         self.admin.post("/_sandbox/reset", json=body).raise_for_status()
-        self.settings(enforce_burst_limit=False)
+        self.no_burst_limit()
+
+    def no_burst_limit(self) -> None:
+        """A frozen clock never rolls the 2 s window: no limit, and headers that never say the
+        window is nearly used up (the tap would rightly pause on them)."""
+        unlimited = dict.fromkeys(("lite", "growth", "premium", "ultimate"), [10**6, 10**6])
+        self.settings(enforce_burst_limit=False, burst_limits=unlimited)
 
     def settings(self, **values: Any) -> None:
         self.admin.patch("/_sandbox/settings", json=values).raise_for_status()

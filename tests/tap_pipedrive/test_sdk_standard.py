@@ -23,7 +23,7 @@ from tests.conftest import _server_url
 from tests.tap_pipedrive.conftest import PipedriveSandbox, connect
 
 _SANDBOX = PipedriveSandbox(seed="tap-pipedrive-standard", size="demo")
-_SANDBOX.settings(enforce_burst_limit=False)  # frozen clock: the 2 s window never rolls
+_SANDBOX.no_burst_limit()
 
 
 def _build_test_class() -> type:

@@ -114,8 +114,14 @@ def failure_of(
     if status == 401:
         category = Category.AUTH
     elif status == 429:
+        # Budget: the daily balance is 0, or cannot cover the request while the burst window
+        # still has room. Burst: the window is used up, or nothing says otherwise (a short wait
+        # is harmless).
         budget_left = header_number(headers, "x-daily-ratelimit-token-remaining")
-        if budget_left is not None and budget_left <= 0:
+        burst_left = header_number(headers, "x-ratelimit-remaining")
+        if budget_left is not None and (
+            budget_left <= 0 or (burst_left is not None and burst_left > 0)
+        ):
             category = Category.BUDGET
         else:
             category = Category.BURST

@@ -210,8 +210,9 @@ class PipedriveRetry:
                 if error.category is Category.BUDGET:
                     self.limits.budget.exhausted()
                     raise BudgetReserveReached(
-                        f"Stopped: the company's Pipedrive token budget is used up for today "
-                        f"({error}). The next run resumes where this one stopped."
+                        "Stopped: the company's Pipedrive token budget cannot cover more "
+                        f"requests today ({error}). The budget resets at midnight, Pipedrive "
+                        "server time; the next run resumes where this one stopped."
                     ) from error
                 if error.category is Category.BURST and bursts + 1 < self.burst_tries:
                     bursts += 1

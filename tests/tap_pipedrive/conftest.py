@@ -17,12 +17,12 @@ from typing import Any
 
 import httpx
 import pytest
+from tap_pipedrive.tap import TapPipedrive
 
 from ledgerlink.sandbox.framework import Clock, serve_in_thread
 from ledgerlink.sandbox.pipedrive.credentials import DEFAULT_API_TOKEN
 from ledgerlink.sandbox.pipedrive.service import PipedriveService, build
 from ledgerlink.tokens import TokenStore
-from tap_pipedrive.tap import TapPipedrive
 from tests import leakcheck
 
 TENANT = "acme"
@@ -48,7 +48,7 @@ class PipedriveSandbox:
     def no_burst_limit(self) -> None:
         """A frozen clock never rolls the 2 s window: no limit, and headers that never say the
         window is nearly used up (the tap would rightly pause on them)."""
-        unlimited = dict.fromkeys(("lite", "growth", "premium", "ultimate"), [10**6, 10**6])
+        unlimited = {plan: [10**6, 10**6] for plan in ("lite", "growth", "premium", "ultimate")}
         self.settings(enforce_burst_limit=False, burst_limits=unlimited)
 
     def settings(self, **values: Any) -> None:

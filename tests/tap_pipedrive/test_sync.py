@@ -57,9 +57,7 @@ def test_full_sync_emits_every_record_once_with_readable_custom_fields(
 def test_incremental_sync_emits_exactly_the_changes(pd: PipedriveSandbox) -> None:
     first = run_tap()
     deals = {d["id"]: d for d in first.records["deals"]}
-    old_deal = min(
-        (d for d in deals.values() if not d["is_deleted"]), key=lambda d: d["add_time"]
-    )
+    old_deal = min((d for d in deals.values() if not d["is_deleted"]), key=lambda d: d["add_time"])
     assert old_deal["add_time"] < (START - timedelta(days=300)).isoformat()
     gone = next(d for d in deals.values() if not d["is_deleted"] and d["id"] != old_deal["id"])
     org = first.records["organizations"][0]

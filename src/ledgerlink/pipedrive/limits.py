@@ -77,7 +77,7 @@ class Reserve:
 class TokenBudget:
     """The company's daily token balance as this process knows it, and what it spent per label."""
 
-    reserve: Reserve = field(default_factory=Reserve)
+    reserve: Reserve = field(default_factory=lambda: Reserve.parse(None))
     limit: int | None = None
     remaining: int | None = None
     spent: Counter[str] = field(default_factory=Counter)

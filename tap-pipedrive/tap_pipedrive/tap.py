@@ -60,6 +60,13 @@ class TapPipedrive(Tap):
             description="Records per list request (1-500); a page costs the same at any size",
         ),
         th.Property(
+            "include_archived_deals",
+            th.BooleanType,
+            default=False,
+            description="Also read archived deals (/deals/archived, 20 tokens a page), which "
+            "/deals leaves out; a partition of the deals stream with its own bookmark",
+        ),
+        th.Property(
             "api_url",
             th.StringType,
             description="Override of the company's API base URL, e.g. https://acme.pipedrive.com "

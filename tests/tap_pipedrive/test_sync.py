@@ -122,3 +122,23 @@ def test_start_date_limits_the_first_run(pd: PipedriveSandbox) -> None:
     }
     assert set(run.ids("deals")) == expected
     assert all(d["update_time"] >= start for d in run.records["deals"])
+
+
+def test_archived_deals_come_from_their_own_partition_when_asked_for(
+    pd: PipedriveSandbox,
+) -> None:
+    config = {"include_archived_deals": True}
+    first = run_tap(config)
+    rows = pd.rows("deal")
+    assert any(r["is_archived"] for r in rows)
+    assert sorted(first.ids("deals")) == sorted(r["id"] for r in rows)  # live + archived
+    assert pd.tokens()["by_operation"]["GET /api/v2/deals/archived"] == 20
+
+    live = next(d for d in first.records["deals"] if not d["is_archived"] and not d["is_deleted"])
+    pd.advance(10)
+    pd.change("deal", live["id"], is_archived=True, archive_time=pd.now())
+    second = run_tap(config, state=first.state)
+    assert second.ids("deals") == [live["id"]]
+    assert second.records["deals"][0]["is_archived"] is True
+    partitions = second.state["bookmarks"]["deals"]["partitions"]
+    assert {p["context"]["is_archived"] for p in partitions} == {False, True}

@@ -22,6 +22,7 @@ from ledgerlink.pipedrive.costs import cost_of
 from ledgerlink.pipedrive.errors import PipedriveApiError, failure_of
 from ledgerlink.pipedrive.fields import FieldCatalog
 from ledgerlink.pipedrive.limits import BudgetReserveReached, Limits, PipedriveRetry, Reserve
+from ledgerlink.pipedrive.urls import company_base_url
 from ledgerlink.tokens import Credentials, TokenStore
 from tap_pipedrive import schemas
 
@@ -91,7 +92,7 @@ class Session:
                 requests.exceptions.ChunkedEncodingError,
             ),
         )
-        self.api_url = config.get("api_url")
+        self.api_url: str | None = config.get("api_url")
         self.page_size = int(config.get("page_size") or 500)
         self.field_streams: dict[str, FieldsStream] = {}
         self._definitions: dict[str, list[dict[str, t.Any]]] = {}
@@ -99,10 +100,12 @@ class Session:
 
     @cached_property
     def base_url(self) -> str:
-        """The company's API base: the ``api_url`` setting, else the connection's URL (for OAuth
-        the ``api_domain`` of the token answer, ``https://<company>.pipedrive.com``)."""
-        root = self.api_url or self.auth.credentials().api_url
-        return root.rstrip("/") + "/api/v2"
+        """The company's API base: the ``api_url`` setting, else the connection's (OAuth: the
+        token answer's ``api_domain``; API token: ``https://<company_domain>.pipedrive.com``)."""
+        if self.api_url:
+            return self.api_url.rstrip("/") + "/api/v2"
+        creds = self.auth.credentials()
+        return company_base_url(creds.api_url, creds.account_id) + "/api/v2"
 
     def definitions(self, entity: str) -> list[dict[str, t.Any]]:
         """The entity's field definitions, fetched once per run by its fields stream."""

@@ -17,6 +17,7 @@ from ledgerlink.pipedrive.limits import (
     Reserve,
     TokenBudget,
 )
+from ledgerlink.pipedrive.urls import company_base_url
 from ledgerlink.retry import Backoff
 
 CODE_A, CODE_B, CODE_C, CODE_D = ("a" * 40, "b" * 40, "c" * 40, "d" * 40)
@@ -265,3 +266,13 @@ def test_costs_come_from_the_spec_table() -> None:
     assert cost_of("PATCH", "/api/v2/organizations/3") == 5
     assert cost_of("GET", "/v1/users/me") == 2
     assert cost_of("GET", "/api/v2/unknown") == 10  # careful default
+
+
+def test_the_company_is_reached_at_its_own_host() -> None:
+    assert company_base_url("https://api.pipedrive.com/", "acme-12g53f") == (
+        "https://acme-12g53f.pipedrive.com"
+    )
+    assert company_base_url("https://api.pipedrive.com", None) == "https://api.pipedrive.com"
+    oauth = "https://acme-12g53f.pipedrive.com"
+    assert company_base_url(oauth, "acme-12g53f.pipedrive.com") == oauth
+    assert company_base_url("http://127.0.0.1:8701/", "acme") == "http://127.0.0.1:8701"

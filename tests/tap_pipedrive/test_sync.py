@@ -6,6 +6,9 @@ import re
 from collections import Counter
 from datetime import timedelta
 
+import httpx
+
+from ledgerlink.sandbox.pipedrive.credentials import DEFAULT_API_TOKEN
 from tests.tap_pipedrive.conftest import START, PipedriveSandbox, run_tap
 
 ENTITIES = {"organizations": "organization", "persons": "person", "deals": "deal"}
@@ -142,3 +145,31 @@ def test_archived_deals_come_from_their_own_partition_when_asked_for(
     assert second.records["deals"][0]["is_archived"] is True
     partitions = second.state["bookmarks"]["deals"]["partitions"]
     assert {p["context"]["is_archived"] for p in partitions} == {False, True}
+
+
+def test_a_field_defined_after_discovery_waits_for_the_next_discovery(
+    pd: PipedriveSandbox,
+) -> None:
+    first = run_tap()
+    assert first.tap is not None
+    catalog = first.tap.catalog_dict
+    org = first.records["organizations"][0]
+    created = httpx.post(
+        f"{pd.url}/api/v2/organizationFields",
+        json={"field_name": "Region", "field_type": "enum", "options": [{"label": "EMEA"}]},
+        headers={"x-api-token": DEFAULT_API_TOKEN},
+    ).json()["data"]
+    code, option = created["field_code"], created["options"][0]["id"]
+    pd.advance(5)
+    pd.change("organization", org["id"], custom_fields={code: option})
+
+    # The catalog of the last discovery has no "region" column: the value stays in the raw
+    # custom_fields, the sync goes on, and the field list already shows its readable key.
+    old = run_tap(state=first.state, catalog=catalog)
+    [record] = old.records["organizations"]
+    assert record["custom_fields"][code] == option and "region" not in record
+    fields = {f["field_code"]: f for f in old.records["organization_fields"]}
+    assert fields[code]["readable_key"] == "region"
+
+    rediscovered = run_tap(state=first.state)
+    assert rediscovered.records["organizations"][0]["region"] == "EMEA"

@@ -75,7 +75,7 @@ class TokenStoreAuth(requests.auth.AuthBase):
         return request
 
 
-class Session:
+class TapSession:
     """What all streams of one tap run share: auth, the company's limits, field definitions,
     and whether the run stopped at the budget reserve."""
 
@@ -142,7 +142,7 @@ class PipedriveStream(RESTStream[str | None]):
     records_jsonpath = "$.data[*]"
 
     def __init__(
-        self, tap: Tap, *, session: Session, schema: dict[str, t.Any] | None = None
+        self, tap: Tap, *, session: TapSession, schema: dict[str, t.Any] | None = None
     ) -> None:
         self.session = session
         super().__init__(tap, schema=schema or schemas.load(self.name))
@@ -224,11 +224,13 @@ class PipedriveStream(RESTStream[str | None]):
     def log_sync_costs(self) -> None:
         budget = self.session.limits.budget
         if budget.requests.get(self.name):
+            count = budget.requests[self.name]
             self.logger.info(
-                "Pipedrive tokens spent by stream '%s': %d in %d requests",
+                "Pipedrive tokens spent by stream '%s': %d in %d request%s",
                 self.name,
                 budget.spent.get(self.name, 0),
-                budget.requests[self.name],
+                count,
+                "" if count == 1 else "s",
             )
         streams = list(self._tap.streams.values())
         if streams and streams[-1] is self:  # the SDK logs costs stream by stream, this is the end

@@ -12,7 +12,7 @@ from typing_extensions import override
 
 from ledgerlink import redact
 from ledgerlink.pipedrive.limits import DEFAULT_RESERVE, BudgetReserveReached
-from tap_pipedrive.client import Session
+from tap_pipedrive.client import TapSession
 from tap_pipedrive.streams import (
     ENTITY_STREAM_TYPES,
     FIELD_STREAMS,
@@ -79,13 +79,13 @@ class TapPipedrive(Tap):
         super().__init__(*args, **kwargs)
 
     @cached_property
-    def session(self) -> Session:
+    def session(self) -> TapSession:
         if url := self.config.get("database_url"):
             os.environ["LEDGERLINK_DATABASE_URL"] = url  # the TokenStore reads it from here
         page_size = int(self.config.get("page_size") or 500)
         if not 1 <= page_size <= 500:
             raise ValueError(f"page_size must be between 1 and 500, not {page_size}")
-        return Session(self.config)
+        return TapSession(self.config)
 
     @override
     def discover_streams(self) -> list[Stream]:

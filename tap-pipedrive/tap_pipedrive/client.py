@@ -94,6 +94,8 @@ class TapSession:
         )
         self.api_url: str | None = config.get("api_url")
         self.page_size = int(config.get("page_size") or 500)
+        if not 1 <= self.page_size <= 500:  # also in the config schema; discovery only warns
+            raise ValueError(f"page_size must be between 1 and 500, not {self.page_size}")
         self.field_streams: dict[str, FieldsStream] = {}
         self._definitions: dict[str, list[dict[str, t.Any]]] = {}
         self.stopped: BudgetReserveReached | None = None

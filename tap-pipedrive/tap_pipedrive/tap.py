@@ -47,7 +47,7 @@ class TapPipedrive(Tap):
         ),
         th.Property(
             "budget_reserve",
-            th.NumberType,
+            th.NumberType(minimum=0),
             default=DEFAULT_RESERVE,
             description="Daily API tokens left for the company's other apps: a fraction of the "
             "daily budget (< 1) or a number of tokens (>= 1). The run stops cleanly, with "
@@ -55,7 +55,7 @@ class TapPipedrive(Tap):
         ),
         th.Property(
             "page_size",
-            th.IntegerType,
+            th.IntegerType(minimum=1, maximum=500),
             default=500,
             description="Records per list request (1-500); a page costs the same at any size",
         ),
@@ -82,9 +82,6 @@ class TapPipedrive(Tap):
     def session(self) -> TapSession:
         if url := self.config.get("database_url"):
             os.environ["LEDGERLINK_DATABASE_URL"] = url  # the TokenStore reads it from here
-        page_size = int(self.config.get("page_size") or 500)
-        if not 1 <= page_size <= 500:
-            raise ValueError(f"page_size must be between 1 and 500, not {page_size}")
         return TapSession(self.config)
 
     @override

@@ -45,7 +45,8 @@ def test_discover_then_sync_then_budget_stop_then_resume(
         deals["schema"]["properties"]
     )
     for stream in catalog["streams"]:  # select everything, as `meltano select` would
-        stream["metadata"][0]["metadata"]["selected"] = True
+        top = next(m for m in stream["metadata"] if m["breadcrumb"] == [])
+        top["metadata"]["selected"] = True
     (tmp_path / "catalog.json").write_text(json.dumps(catalog))
     spent_by_discovery = pd.tokens()["spent_total"]
     assert spent_by_discovery == 30  # three pages of field definitions

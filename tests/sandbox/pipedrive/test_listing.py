@@ -146,3 +146,16 @@ def test_custom_fields_filter_and_option_labels(pd: Harness) -> None:
     assert (
         pd.api.get("/api/v2/organizations", params={"custom_fields": too_many}).status_code == 400
     )
+
+
+def test_stages_sort_by_their_order_in_the_pipeline(pd: Harness) -> None:
+    # The v2 spec's sort_by enum for /stages adds order_nr to id, update_time and add_time.
+    first, cursor = page(pd, "/api/v2/stages", limit=3, sort_by="order_nr")
+    rest, end = page(pd, "/api/v2/stages", limit=10, sort_by="order_nr", cursor=cursor)
+    stages = first + rest
+    assert end is None and len(stages) == len(pd.state.store.rows("stage"))
+    assert [(s["order_nr"], s["id"]) for s in stages] == sorted(
+        (s["order_nr"], s["id"]) for s in stages
+    )
+    refused = pd.api.get("/api/v2/pipelines", params={"sort_by": "order_nr"})
+    assert refused.status_code == 400

@@ -128,7 +128,7 @@ def paginate(
             raise ValidationFailed(
                 "Validation failed: cursor: does not match sort_by/sort_direction"
             )
-        expected = int if sort_by == "id" else str
+        expected = int if sort_by in ("id", "order_nr") else str
         if not isinstance(mark["fieldValue"], expected) or not isinstance(mark["id"], int):
             raise ValidationFailed("Validation failed: cursor: invalid cursor")
         key = (mark["fieldValue"], mark["id"])

@@ -13,6 +13,7 @@ from ledgerlink.sandbox.pipedrive.fields import ValidationFailed
 from ledgerlink.sandbox.pipedrive.http import api_routes, int_path, json_body, not_found, ok
 from ledgerlink.sandbox.pipedrive.limits import Principal
 from ledgerlink.sandbox.pipedrive.listing import (
+    SORT_FIELDS,
     paginate,
     parse_bool,
     parse_csv,
@@ -32,6 +33,8 @@ PLURAL = {
     "stage": "stages",
 }
 DEAL_STATUSES = ("open", "won", "lost", "deleted")
+# The spec's sort_by enums: stages also sort by their position in the pipeline.
+SORTABLE = {"stage": (*SORT_FIELDS, "order_nr")}
 
 
 def render_options(state: State, request: Request, entity: str) -> RenderOptions:
@@ -97,7 +100,12 @@ def list_handler(state: State, entity: str, *, archived: bool = False) -> Any:
         opts = render_options(state, request, entity) if entity in state.store.fields else None
         checks = _filters(request, entity, archived)
         rows = [r for r in state.store.rows(entity) if all(check(r) for check in checks)]
-        page = paginate(rows, request.query_params, clamp=state.settings.limit_above_max == "clamp")
+        page = paginate(
+            rows,
+            request.query_params,
+            clamp=state.settings.limit_above_max == "clamp",
+            sortable=SORTABLE.get(entity, SORT_FIELDS),
+        )
         data = [render(state.store, entity, r, opts) for r in page.items]
         return ok(data, {"next_cursor": page.next_cursor})
 

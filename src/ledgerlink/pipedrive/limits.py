@@ -1,0 +1,244 @@
+"""Staying within Pipedrive's limits (reference §3), for every Pipedrive client in ledgerlink.
+
+Two limits, both announced in response headers:
+
+- the **burst** window (``x-ratelimit-limit/remaining/reset``: N requests per rolling 2 s per
+  token): ``BurstPacer`` pauses until the window resets once it is about to run out, so a 429
+  is the exception, not the pacing mechanism (clients that keep drawing 429s get banned by
+  Cloudflare);
+- the **daily token budget** (``x-daily-ratelimit-token-limit/remaining``), shared by every app
+  and user of the company: ``TokenBudget`` charges each operation its ``x-token-cost``, tracks
+  the balance from the headers (estimating while they are missing, which Pipedrive says happens
+  after long inactivity), and refuses a request that would dig into the ``Reserve`` kept for the
+  company's other apps by raising ``BudgetReserveReached`` - a clean stop, not a failure.
+
+``PipedriveRetry.run`` puts both around one call with the retry policy: 401 → one forced token
+refresh; 429 burst → wait for the reset; 429 with the budget at 0 → stop like the reserve;
+5xx / network errors → exponential backoff with jitter (``ledgerlink.retry.Backoff``).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from ledgerlink.errors import LedgerlinkError
+from ledgerlink.pipedrive.errors import Category, PipedriveApiError, header_number
+from ledgerlink.retry import Backoff
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+DEFAULT_RESERVE = 0.25  # Pipedrive mails the admins at 75 % spent: stay below that by default
+# A burst window is 2 s; a longer Retry-After is honoured up to this.
+BURST_WAIT_CAP_SECONDS = 30.0
+
+
+class BudgetReserveReached(LedgerlinkError):
+    """The next request would spend tokens kept for the company's other apps (or the budget is
+    gone). Callers end their run cleanly with resumable state."""
+
+
+@dataclass(frozen=True)
+class Reserve:
+    """Tokens of the daily budget a client must leave untouched: a count or a fraction."""
+
+    tokens: int = 0
+    fraction: float = 0.0
+
+    @classmethod
+    def parse(cls, value: float | int | str | None) -> Reserve:
+        """``0.25`` = a quarter of the daily limit; ``5000`` = 5,000 tokens; None = default."""
+        if value is None or value == "":
+            return cls(fraction=DEFAULT_RESERVE)
+        number = float(value)
+        if number < 0 or math.isnan(number):
+            raise ValueError(f"budget_reserve must be >= 0, not {value!r}")
+        if number < 1:
+            return cls(fraction=number)
+        return cls(tokens=int(number))
+
+    def of(self, daily_limit: int | None) -> int:
+        if self.fraction:
+            return math.ceil(self.fraction * daily_limit) if daily_limit else 0
+        return self.tokens
+
+    def describe(self) -> str:
+        return f"{self.fraction:.0%} of the daily budget" if self.fraction else f"{self.tokens}"
+
+
+@dataclass
+class TokenBudget:
+    """The company's daily token balance as this process knows it, and what it spent per label."""
+
+    reserve: Reserve = field(default_factory=lambda: Reserve.parse(None))
+    limit: int | None = None
+    remaining: int | None = None
+    spent: Counter[str] = field(default_factory=Counter)
+    requests: Counter[str] = field(default_factory=Counter)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def reserved(self) -> int:
+        return self.reserve.of(self.limit)
+
+    def check(self, cost: int, operation: str) -> None:
+        """Raise ``BudgetReserveReached`` if ``cost`` more tokens would dig into the reserve.
+
+        Before the first response the balance is unknown and the request goes ahead: one
+        request is the price of learning it."""
+        with self._lock:
+            remaining, reserved = self.remaining, self.reserved()
+        if remaining is not None and remaining - cost < reserved:
+            raise BudgetReserveReached(
+                f"Stopped before {operation} ({cost} tokens): the company's Pipedrive token "
+                f"budget has {remaining} of {self.limit or '?'} tokens left today and "
+                f"{reserved} are reserved for its other apps (budget_reserve "
+                f"{self.reserve.describe()}). The budget resets at midnight, Pipedrive server "
+                "time; the next run resumes where this one stopped."
+            )
+
+    def observe(self, status: int, headers: Mapping[str, str], cost: int, label: str) -> None:
+        """Account one answered request. Refused ones (401, 429) are not charged."""
+        charged = status not in (401, 429)
+        limit = header_number(headers, "x-daily-ratelimit-token-limit")
+        left = header_number(headers, "x-daily-ratelimit-token-remaining")
+        with self._lock:
+            self.requests[label] += 1
+            if charged:
+                self.spent[label] += cost
+            if limit is not None:
+                self.limit = int(limit)
+            if left is not None:
+                self.remaining = int(left)
+            elif self.remaining is not None and charged:
+                self.remaining = max(self.remaining - cost, 0)  # headers missing: estimate
+
+    def exhausted(self) -> None:
+        with self._lock:
+            self.remaining = 0
+
+    def summary(self) -> str:
+        parts = ", ".join(f"{k} {v}" for k, v in sorted(self.spent.items()))
+        total = sum(self.spent.values())
+        balance = (
+            f"; company budget left {self.remaining} of {self.limit} (reserve {self.reserved()})"
+            if self.remaining is not None
+            else ""
+        )
+        return f"{total} tokens in {sum(self.requests.values())} requests ({parts}){balance}"
+
+
+@dataclass
+class BurstPacer:
+    """Pauses before the rolling burst window runs out, using the window's own headers."""
+
+    margin: int = 1  # pause when this many requests (or fewer) are left in the window
+    clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
+    waited: float = 0.0
+    _resume_at: float = 0.0
+
+    def observe(self, headers: Mapping[str, str]) -> None:
+        left = header_number(headers, "x-ratelimit-remaining")
+        reset = header_number(headers, "x-ratelimit-reset")
+        if left is not None and left <= self.margin:
+            self._resume_at = max(self._resume_at, self.clock() + (reset or 2.0))
+
+    def hold(self, seconds: float) -> None:
+        """Make the next request wait ``seconds`` (after a 429)."""
+        self._resume_at = max(self._resume_at, self.clock() + seconds)
+
+    def wait(self) -> None:
+        pause = self._resume_at - self.clock()
+        if pause > 0:
+            log.debug("Pipedrive burst window nearly used up; pausing %.2f s", pause)
+            self.sleep(pause)
+            self.waited += pause
+
+
+@dataclass
+class Limits:
+    """Budget and burst pacing of one process's Pipedrive client (one company)."""
+
+    budget: TokenBudget = field(default_factory=TokenBudget)
+    burst: BurstPacer = field(default_factory=BurstPacer)
+
+    def observe(self, status: int, headers: Mapping[str, str], cost: int, label: str) -> None:
+        self.budget.observe(status, headers, cost, label)
+        self.burst.observe(headers)
+
+
+@dataclass
+class PipedriveRetry:
+    """Runs one Pipedrive call within the limits and with the retry policy (module docstring)."""
+
+    limits: Limits
+    backoff: Backoff = field(default_factory=Backoff)
+    burst_tries: int = 6
+    # Network-level failures of the HTTP library in use (timeouts, resets, ...).
+    transient_exceptions: tuple[type[BaseException], ...] = (ConnectionError, TimeoutError)
+
+    def run(
+        self,
+        call: Callable[[], T],
+        *,
+        cost: int,
+        operation: str,
+        reauthorize: Callable[[PipedriveApiError], bool],
+    ) -> T:
+        """``call`` sends the request, reports it to ``limits.observe`` and raises
+        ``PipedriveApiError`` for a failure. ``reauthorize`` gets a 401 and returns True when a
+        fresh credential is in place (OAuth), False when retrying cannot help (API token)."""
+        refreshed = False
+        bursts = transient = 0
+        while True:
+            self.limits.budget.check(cost, operation)
+            self.limits.burst.wait()
+            try:
+                return call()
+            except PipedriveApiError as error:
+                if error.category is Category.AUTH and not refreshed and reauthorize(error):
+                    refreshed = True
+                    log.warning("%s; refreshed the access token once, retrying", error)
+                    continue
+                if error.category is Category.BUDGET:
+                    self.limits.budget.exhausted()
+                    raise BudgetReserveReached(
+                        "Stopped: the company's Pipedrive token budget cannot cover more "
+                        f"requests today ({error}). The budget resets at midnight, Pipedrive "
+                        "server time; the next run resumes where this one stopped."
+                    ) from error
+                if error.category is Category.BURST and bursts + 1 < self.burst_tries:
+                    bursts += 1
+                    wait = self.backoff.jitter(
+                        min(error.retry_after or 2.0, BURST_WAIT_CAP_SECONDS)
+                    )
+                    log.warning("%s; burst limit, waiting %.1f s (%d)", error, wait, bursts)
+                    self.limits.burst.hold(wait)
+                    continue
+                if error.category is Category.TRANSIENT and transient + 1 < self.backoff.max_tries:
+                    transient += 1
+                    wait = self.backoff.delay(transient)
+                    log.warning("%s; retrying in %.2f s (%d)", error, wait, transient)
+                    self.limits.burst.hold(wait)
+                    continue
+                raise
+            except self.transient_exceptions as error:
+                if transient + 1 >= self.backoff.max_tries:
+                    raise
+                transient += 1
+                wait = self.backoff.delay(transient)
+                log.warning(
+                    "%s during %s; retrying in %.2f s (%d)",
+                    type(error).__name__,
+                    operation,
+                    wait,
+                    transient,
+                )
+                self.limits.burst.hold(wait)

@@ -17,12 +17,12 @@ from typing import Any
 
 import httpx
 import pytest
-from tap_pipedrive.tap import TapPipedrive
 
 from ledgerlink.sandbox.framework import Clock, serve_in_thread
 from ledgerlink.sandbox.pipedrive.credentials import DEFAULT_API_TOKEN
 from ledgerlink.sandbox.pipedrive.service import PipedriveService, build
 from ledgerlink.tokens import TokenStore
+from tap_pipedrive.tap import TapPipedrive
 from tests import leakcheck
 
 TENANT = "acme"

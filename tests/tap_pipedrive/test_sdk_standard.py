@@ -16,9 +16,9 @@ import psycopg
 import pytest
 from psycopg.conninfo import make_conninfo
 from singer_sdk.testing import SuiteConfig, get_tap_test_class
-from tap_pipedrive.tap import TapPipedrive
 
 from ledgerlink import crypto, db
+from tap_pipedrive.tap import TapPipedrive
 from tests.conftest import _server_url
 from tests.tap_pipedrive.conftest import PipedriveSandbox, connect
 

@@ -138,21 +138,12 @@ def pipedrive(
     timeout: int,
 ) -> None:
     """Connect a Pipedrive company, by OAuth or with an API token (verified before saving)."""
-    ends = config.endpoints("pipedrive")
-    store = TokenStore()
     if api_token:
-        me = _verify("pipedrive", f"{ends.api_url}/api/v1/users/me", {"x-api-token": api_token})
-        domain = (me.get("data") or {}).get("company_domain")
-        store.save(
-            tenant,
-            "pipedrive",
-            auth_kind="api_token",
-            api_url=ends.api_url,
-            account_id=domain,
-            secrets={"api_token": api_token},
-        )
+        domain = connect_pipedrive_token(tenant, api_token)
         click.echo(f"connected tenant '{tenant}' to Pipedrive company {domain}")
         return
+    ends = config.endpoints("pipedrive")
+    store = TokenStore()
     client_id, client_secret = _require_app(client_id, client_secret)
     result = authorize(
         "pipedrive",
@@ -178,6 +169,22 @@ def pipedrive(
         grant=result.grant,
     )
     click.echo(f"connected tenant '{tenant}' to Pipedrive at {api_domain}")
+
+
+def connect_pipedrive_token(tenant: str, api_token: str) -> str | None:
+    """Verify a Pipedrive API token with one call and store it; returns the company domain."""
+    ends = config.endpoints("pipedrive")
+    me = _verify("pipedrive", f"{ends.api_url}/api/v1/users/me", {"x-api-token": api_token})
+    domain: str | None = (me.get("data") or {}).get("company_domain")
+    TokenStore().save(
+        tenant,
+        "pipedrive",
+        auth_kind="api_token",
+        api_url=ends.api_url,
+        account_id=domain,
+        secrets={"api_token": api_token},
+    )
+    return domain
 
 
 @connect.command()

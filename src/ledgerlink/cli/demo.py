@@ -22,12 +22,16 @@ import httpx
 import psycopg
 
 from ledgerlink import config, db
-from ledgerlink.cli.connect import connect_quickbooks
+from ledgerlink.cli.connect import connect_pipedrive_token, connect_quickbooks
 from ledgerlink.cli.status import status
 from ledgerlink.db import migrations
 from ledgerlink.errors import LedgerlinkError
 
-RAW_SCHEMA = "raw_quickbooks"
+# What the demo syncs: tap, its raw schema, the sandbox service it talks to.
+JOBS = (
+    ("tap-quickbooks", "raw_quickbooks", "quickbooks"),
+    ("tap-pipedrive", "raw_pipedrive", "pipedrive"),
+)
 
 
 def _approve_in_background(url: str) -> None:
@@ -79,24 +83,25 @@ class _Meltano:
             raise LedgerlinkError(msg)
 
 
-def _qbo_requests(box: Any) -> int:
-    snapshot = box.services["quickbooks"].core.stats.snapshot()
-    return sum(n for route, n in snapshot["routes"].items() if "/v3/company/" in route)
+def _api_calls(box: Any, service: str) -> int:
+    """Requests the provider's API received (the sandbox counts them; admin calls excluded)."""
+    snapshot = box.services[service].core.stats.snapshot()
+    return sum(n for route, n in snapshot["routes"].items() if "oauth" not in route)
 
 
-def _raw_counts(dsn: str) -> dict[str, int]:
+def _raw_counts(dsn: str, schema: str) -> dict[str, int]:
     with psycopg.connect(dsn) as conn:
         tables = [
             row[0]
             for row in conn.execute(
                 "SELECT tablename FROM pg_tables WHERE schemaname = %s ORDER BY tablename",
-                (RAW_SCHEMA,),
+                (schema,),
             )
         ]
         counts = {}
         for table in tables:
             query = psycopg.sql.SQL("SELECT count(*) FROM {}.{}").format(
-                psycopg.sql.Identifier(RAW_SCHEMA), psycopg.sql.Identifier(table)
+                psycopg.sql.Identifier(schema), psycopg.sql.Identifier(table)
             )
             row = conn.execute(query).fetchone()
             counts[table] = int(row[0]) if row else 0
@@ -120,7 +125,9 @@ def demo(ctx: click.Context, tenant: str) -> None:
         dsn = db.dsn()
         migrations.upgrade(dsn)
         click.echo(f"    PostgreSQL: {dsn}  (schema v{migrations.current_version(dsn)})")
-        click.echo(f"3/5 connecting tenant '{tenant}' to QuickBooks by OAuth")
+        click.echo(
+            f"3/5 connecting tenant '{tenant}' (QuickBooks by OAuth, Pipedrive by API token)"
+        )
         realm = connect_quickbooks(
             tenant,
             os.environ["LEDGERLINK_QUICKBOOKS_CLIENT_ID"],
@@ -129,7 +136,8 @@ def demo(ctx: click.Context, tenant: str) -> None:
             _approve_in_background,
             timeout=60,
         )
-        click.echo(f"    company {realm}")
+        domain = connect_pipedrive_token(tenant, os.environ["LEDGERLINK_PIPEDRIVE_API_TOKEN"])
+        click.echo(f"    QuickBooks company {realm}, Pipedrive company {domain}")
         _sync(box, tenant, dsn)
         click.echo("5/5 connection status")
         ctx.invoke(status, tenant=tenant, as_json=False)
@@ -148,21 +156,24 @@ def _sync(box: Any, tenant: str, dsn: str) -> None:
         "MELTANO_CLI_DISABLE_VERSION_CHECK": "true",
     }
     meltano = _Meltano(executable, project, env)
-    click.echo("4/5 meltano run tap-quickbooks target-postgres (raw copies for analysts)")
+    click.echo(
+        "4/5 meltano run <tap> target-postgres: raw copies for analysts, full then incremental"
+    )
     click.echo("    installing the plugins (first run only)")
-    meltano("install", "extractor", "tap-quickbooks")
+    for tap, _schema, _service in JOBS:
+        meltano("install", "extractor", tap)
     meltano("install", "loader", "target-postgres")
-    before = _qbo_requests(box)
-    meltano("run", "--full-refresh", "tap-quickbooks", "target-postgres")
-    counts = _raw_counts(dsn)
-    rows = ", ".join(f"{table} {n}" for table, n in counts.items())
-    click.echo(
-        f"    full sync: {rows} rows in {RAW_SCHEMA}.*; "
-        f"{_qbo_requests(box) - before} QuickBooks API calls"
-    )
-    before = _qbo_requests(box)
-    meltano("run", "tap-quickbooks", "target-postgres")
-    click.echo(
-        f"    incremental run with nothing changed: "
-        f"{_qbo_requests(box) - before} QuickBooks API call(s)"
-    )
+    for tap, schema, service in JOBS:
+        before = _api_calls(box, service)
+        meltano("run", "--full-refresh", tap, "target-postgres")
+        rows = ", ".join(f"{table} {n}" for table, n in _raw_counts(dsn, schema).items())
+        click.echo(
+            f"    {tap} full sync: {rows} rows in {schema}.*; "
+            f"{_api_calls(box, service) - before} API calls"
+        )
+        before = _api_calls(box, service)
+        meltano("run", tap, "target-postgres")
+        click.echo(
+            f"    {tap} incremental run with nothing changed: "
+            f"{_api_calls(box, service) - before} API call(s)"
+        )

@@ -26,6 +26,10 @@ PG15_BIN = Path("/usr/lib/postgresql/15/bin")
 
 def run(*args: str | Path, env: dict[str, str] | None = None) -> None:
     print("+", " ".join(str(a) for a in args), flush=True)
+    # As if the venv were activated: tools started by tools (meltano, taps) are found.
+    env = dict(os.environ if env is None else env)
+    env["PATH"] = f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}"
+    env.pop("VIRTUAL_ENV", None)
     subprocess.run([str(a) for a in args], cwd=ROOT, env=env, check=True)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -134,7 +135,7 @@ def test_needs_reauth_ends_the_run_with_the_store_message(small: Qbo, tmp_path: 
     config = tmp_path / "config.json"
     config.write_text(json.dumps(small.config()))
     done = subprocess.run(
-        ["tap-quickbooks", "--config", str(config)],
+        [str(Path(sys.executable).with_name("tap-quickbooks")), "--config", str(config)],
         capture_output=True,
         text=True,
         timeout=120,

@@ -22,26 +22,30 @@ DEFAULT_PORT = 8700
 SEED_CHOICES = ("demo", "small", "large")
 
 
+PORT = click.option(
+    "--port",
+    type=int,
+    default=DEFAULT_PORT,
+    show_default=True,
+    help="QuickBooks port; Pipedrive and ShipStation are on the next two ports.",
+)
+SEED = click.option(
+    "--seed",
+    type=click.Choice(SEED_CHOICES),
+    default="demo",
+    show_default=True,
+    help="Data set (deterministic per seed; the QuickBooks realm id depends on it).",
+)
+
+
 @click.group(name="sandbox")
 def sandbox() -> None:
     """Local emulators of QuickBooks Online, Pipedrive and ShipStation."""
 
 
 @sandbox.command()
-@click.option(
-    "--port",
-    type=int,
-    default=DEFAULT_PORT,
-    show_default=True,
-    help="QuickBooks port; Pipedrive and ShipStation use the next two ports.",
-)
-@click.option(
-    "--seed",
-    type=click.Choice(SEED_CHOICES),
-    default="demo",
-    show_default=True,
-    help="Data set to generate (deterministic per seed).",
-)
+@PORT
+@SEED
 def serve(port: int, seed: str) -> None:
     """Serve the sandbox on 127.0.0.1 until interrupted (Ctrl-C or SIGTERM)."""
     # Imported here so `--help` and `env` stay fast and need no web stack.
@@ -74,20 +78,8 @@ def serve(port: int, seed: str) -> None:
 
 
 @sandbox.command()
-@click.option(
-    "--port",
-    type=int,
-    default=DEFAULT_PORT,
-    show_default=True,
-    help="Port the sandbox's QuickBooks emulator listens on.",
-)
-@click.option(
-    "--seed",
-    type=click.Choice(SEED_CHOICES),
-    default="demo",
-    show_default=True,
-    help="Seed the sandbox was started with (the realm id depends on it).",
-)
+@PORT
+@SEED
 def env(port: int, seed: str) -> None:
     """Print `export` lines pointing ledgerlink at a sandbox on PORT."""
     from ledgerlink.sandbox.sandbox import static_env

@@ -4,18 +4,16 @@ merges and the webhooks they trigger."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ledgerlink.sandbox.framework import Clock, ResetOptions, serve_in_thread
+from ledgerlink.sandbox.framework import serve_in_thread
 from ledgerlink.sandbox.shipstation.dataset import MANUAL_STORE_ID, WOO_STORE_ID
 from ledgerlink.sandbox.shipstation.service import (
     DEFAULT_API_KEY,
@@ -40,28 +38,6 @@ class Receiver:
 
         self.running = serve_in_thread(Starlette(routes=[Route("/hook", hook, methods=["POST"])]))
         self.url = f"{self.running.url}/hook"
-
-
-@pytest.fixture(scope="module")
-def service() -> Iterator[ShipStationService]:
-    clock = Clock()
-    clock.freeze(FROZEN)
-    svc = ShipStationService("demo", "demo", clock)
-    running = serve_in_thread(svc.app)
-    svc.start()
-    svc.base_url = running.url  # type: ignore[attr-defined]
-    yield svc
-    svc.close()
-    running.stop()
-
-
-@pytest.fixture
-def api(service: ShipStationService) -> Iterator[httpx.Client]:
-    service.clock.freeze(FROZEN)
-    service.core.reset(ResetOptions(data=True, settings=True))
-    base = service.base_url  # type: ignore[attr-defined]
-    with httpx.Client(base_url=base, auth=(DEFAULT_API_KEY, DEFAULT_API_SECRET)) as client:
-        yield client
 
 
 def new_order(api: httpx.Client, number: str, **extra: Any) -> dict[str, Any]:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
 
-from ledgerlink.sandbox.framework import Clock, ResetOptions, serve_in_thread
+from ledgerlink.sandbox.framework import Clock
 from ledgerlink.sandbox.shipstation.dataset import MANUAL_STORE_ID, WOO_STORE_ID
 from ledgerlink.sandbox.shipstation.service import (
     DEFAULT_API_KEY,
@@ -20,26 +19,6 @@ from ledgerlink.sandbox.shipstation.service import (
 )
 
 FROZEN = datetime(2026, 1, 15, 20, 0, tzinfo=UTC)  # 12:00 PST
-
-
-@pytest.fixture(scope="module")
-def service() -> Iterator[ShipStationService]:
-    clock = Clock()
-    clock.freeze(FROZEN)
-    svc = ShipStationService("demo", "demo", clock)
-    running = serve_in_thread(svc.app)
-    svc.base_url = running.url  # type: ignore[attr-defined]
-    yield svc
-    running.stop()
-
-
-@pytest.fixture
-def api(service: ShipStationService) -> Iterator[httpx.Client]:
-    service.clock.freeze(FROZEN)
-    service.core.reset(ResetOptions(data=True, settings=True))
-    base = service.base_url  # type: ignore[attr-defined]
-    with httpx.Client(base_url=base, auth=(DEFAULT_API_KEY, DEFAULT_API_SECRET)) as client:
-        yield client
 
 
 def order(number: str, key: str | None = None, **extra: Any) -> dict[str, Any]:

@@ -3,39 +3,16 @@ injected faults shaped like ShipStation's answers."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import httpx
-import pytest
 
-from ledgerlink.sandbox.framework import Clock, ResetOptions, serve_in_thread
 from ledgerlink.sandbox.shipstation.service import (
-    DEFAULT_API_KEY,
-    DEFAULT_API_SECRET,
     ShipStationService,
 )
 
 FROZEN = datetime(2026, 4, 1, 12, 0, 0, 400_000, tzinfo=UTC)
-
-
-@pytest.fixture(scope="module")
-def service() -> Iterator[ShipStationService]:
-    clock = Clock()
-    svc = ShipStationService("demo", "demo", clock)
-    running = serve_in_thread(svc.app)
-    svc.base_url = running.url  # type: ignore[attr-defined]
-    yield svc
-    running.stop()
-
-
-@pytest.fixture
-def api(service: ShipStationService) -> Iterator[httpx.Client]:
-    service.clock.freeze(FROZEN)
-    service.core.reset(ResetOptions(settings=True))
-    base = service.base_url  # type: ignore[attr-defined]
-    with httpx.Client(base_url=base, auth=(DEFAULT_API_KEY, DEFAULT_API_SECRET)) as client:
-        yield client
+RESET_DATA = False  # these tests count requests, not data
 
 
 def rate(response: httpx.Response) -> tuple[int, int, int]:

@@ -11,18 +11,13 @@ from __future__ import annotations
 import copy
 import json
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-import pytest
 
-from ledgerlink.sandbox.framework import Clock, ResetOptions, serve_in_thread
 from ledgerlink.sandbox.reference import reference_dir
 from ledgerlink.sandbox.shipstation.service import (
-    DEFAULT_API_KEY,
-    DEFAULT_API_SECRET,
     ShipStationService,
 )
 
@@ -56,28 +51,6 @@ MAY_BE_NULL = {"customerId", "productId", "externallyFulfilledById", "externally
 
 def sample(name: str) -> Any:
     return json.loads((SAMPLES / name).read_text())
-
-
-@pytest.fixture(scope="module")
-def service() -> Iterator[ShipStationService]:
-    clock = Clock()
-    clock.freeze(FROZEN)
-    svc = ShipStationService("demo", "demo", clock)
-    running = serve_in_thread(svc.app)
-    svc.start()
-    svc.base_url = running.url  # type: ignore[attr-defined]
-    yield svc
-    svc.close()
-    running.stop()
-
-
-@pytest.fixture
-def api(service: ShipStationService) -> Iterator[httpx.Client]:
-    service.clock.freeze(FROZEN)
-    service.core.reset(ResetOptions(data=True, settings=True))
-    base = service.base_url  # type: ignore[attr-defined]
-    with httpx.Client(base_url=base, auth=(DEFAULT_API_KEY, DEFAULT_API_SECRET)) as client:
-        yield client
 
 
 def assert_like(

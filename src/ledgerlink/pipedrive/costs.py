@@ -72,26 +72,35 @@ _ORDER = sorted(TOKEN_COSTS, key=lambda key: "{" in key[2])
 
 
 @cache
-def _pattern(template: str) -> re.Pattern[str]:
+def template_pattern(template: str) -> re.Pattern[str]:
+    """A regex matching the concrete paths of a spec path template (``/deals/{id}``)."""
     return re.compile("^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template)) + "$")
 
 
-def operation(method: str, url_path: str) -> tuple[str, str] | None:
-    """(spec, spec path) of a request path as the hosts route it, or ``None`` if unknown.
+
+def split_path(url_path: str) -> tuple[str, str] | None:
+    """(spec, path inside that spec) of a request path as the hosts route it, or ``None``.
 
     ``/api/v2/X`` is v2 ``X``; ``/api/v1/X`` and ``/v1/X`` are v1 ``X``; ``/oauth/X`` is v1.
     """
     if url_path.startswith("/api/v2/"):
-        spec, rest = "v2", url_path[len("/api/v2") :]
-    elif url_path.startswith(("/api/v1/", "/v1/")):
-        spec, rest = "v1", url_path.split("/v1", 1)[1]
-    elif url_path.startswith("/oauth/"):
-        spec, rest = "v1", url_path
-    else:
+        return "v2", url_path[len("/api/v2") :]
+    if url_path.startswith(("/api/v1/", "/v1/")):
+        return "v1", url_path.split("/v1", 1)[1]
+    if url_path.startswith("/oauth/"):
+        return "v1", url_path
+    return None
+
+
+def operation(method: str, url_path: str) -> tuple[str, str] | None:
+    """(spec, spec path) of a request, or ``None`` if unknown."""
+    split = split_path(url_path)
+    if split is None:
         return None
+    spec, rest = split
     method = method.upper()
     for key_spec, key_method, template in _ORDER:
-        if key_spec == spec and key_method == method and _pattern(template).match(rest):
+        if key_spec == spec and key_method == method and template_pattern(template).match(rest):
             return spec, template
     return None
 

@@ -14,14 +14,13 @@ Paths map to spec operations as the real hosts do: ``/api/v2/X`` → v2 ``X``; `
 from __future__ import annotations
 
 import json
-import re
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 
+from ledgerlink.pipedrive.costs import TOKEN_COSTS, split_path, template_pattern
 from ledgerlink.sandbox.framework import Clock, serve_in_thread
-from ledgerlink.sandbox.pipedrive.costs import TOKEN_COSTS
 from ledgerlink.sandbox.pipedrive.credentials import DEFAULT_API_TOKEN
 from ledgerlink.sandbox.pipedrive.openapi import OpenApiSpec
 from ledgerlink.sandbox.pipedrive.state import State
@@ -33,25 +32,17 @@ class SpecViolation(AssertionError):
     pass
 
 
-def _pattern(template: str) -> re.Pattern[str]:
-    return re.compile("^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template)) + "$")
-
-
 # Literal paths first so /organizations/search is not taken for /organizations/{id}.
 _OPERATIONS = sorted({(spec, path) for spec, _, path in TOKEN_COSTS}, key=lambda k: "{" in k[1])
-_PATTERNS = [(spec, path, _pattern(path)) for spec, path in _OPERATIONS]
+_PATTERNS = [(spec, path, template_pattern(path)) for spec, path in _OPERATIONS]
 
 
 def spec_operation(url_path: str) -> tuple[str, str] | None:
     """(spec, spec path) a sandbox URL path stands for, or ``None`` if it is not an API path."""
-    if url_path.startswith("/api/v2/"):
-        spec, rest = "v2", url_path[len("/api/v2") :]
-    elif url_path.startswith(("/api/v1/", "/v1/")):
-        spec, rest = "v1", url_path.split("/v1", 1)[1]
-    elif url_path.startswith("/oauth/"):
-        spec, rest = "v1", url_path
-    else:
+    split = split_path(url_path)
+    if split is None:
         return None
+    spec, rest = split
     for candidate_spec, template, pattern in _PATTERNS:
         if candidate_spec == spec and pattern.match(rest):
             return spec, template

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from hypothesis import settings
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from ledgerlink import crypto, db, redact
@@ -21,6 +22,12 @@ from ledgerlink.db import embedded
 
 ROOT = Path(__file__).resolve().parents[1]
 pytest_plugins = ["tests.leakcheck"]
+
+# Local runs explore new examples every time; CI replays a fixed set so a red build always means
+# a regression (an example found locally is kept in .hypothesis/ and replayed first).
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 def _server_url() -> str:

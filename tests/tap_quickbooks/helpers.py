@@ -184,7 +184,13 @@ class Mutations:
         return self._pick("Invoice", lambda r: float(r.get("Balance", 0)) > 0, index)
 
     def pay_invoice(self, index: int = 0) -> dict[str, Any] | None:
-        invoice = self._open_invoice(index)
+        # QBO refuses a payment from a deactivated customer (610), as a person paying would be.
+        active = {r["Id"] for r in self.qbo.rows("Customer").values() if r.get("Active", True)}
+        invoice = self._pick(
+            "Invoice",
+            lambda r: float(r.get("Balance", 0)) > 0 and r["CustomerRef"]["value"] in active,
+            index,
+        )
         if invoice is None:
             return None
         amount = invoice["Balance"]

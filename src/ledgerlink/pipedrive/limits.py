@@ -30,7 +30,7 @@ from typing import TypeVar
 
 from ledgerlink.errors import LedgerlinkError
 from ledgerlink.pipedrive.errors import Category, PipedriveApiError, header_number
-from ledgerlink.retry import Backoff
+from ledgerlink.retry import Backoff, Decision, RetryLoop, Verdict
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -195,50 +195,43 @@ class PipedriveRetry:
         """``call`` sends the request, reports it to ``limits.observe`` and raises
         ``PipedriveApiError`` for a failure. ``reauthorize`` gets a 401 and returns True when a
         fresh credential is in place (OAuth), False when retrying cannot help (API token)."""
-        refreshed = False
-        bursts = transient = 0
-        while True:
+
+        def before() -> None:
             self.limits.budget.check(cost, operation)
             self.limits.burst.wait()
-            try:
-                return call()
-            except PipedriveApiError as error:
-                if error.category is Category.AUTH and not refreshed and reauthorize(error):
-                    refreshed = True
-                    log.warning("%s; refreshed the access token once, retrying", error)
-                    continue
-                if error.category is Category.BUDGET:
-                    self.limits.budget.exhausted()
-                    raise BudgetReserveReached(
-                        "Stopped: the company's Pipedrive token budget cannot cover more "
-                        f"requests today ({error}). The budget resets at midnight, Pipedrive "
-                        "server time; the next run resumes where this one stopped."
-                    ) from error
-                if error.category is Category.BURST and bursts + 1 < self.burst_tries:
-                    bursts += 1
-                    wait = self.backoff.jitter(
-                        min(error.retry_after or 2.0, BURST_WAIT_CAP_SECONDS)
-                    )
-                    log.warning("%s; burst limit, waiting %.1f s (%d)", error, wait, bursts)
-                    self.limits.burst.hold(wait)
-                    continue
-                if error.category is Category.TRANSIENT and transient + 1 < self.backoff.max_tries:
-                    transient += 1
-                    wait = self.backoff.delay(transient)
-                    log.warning("%s; retrying in %.2f s (%d)", error, wait, transient)
-                    self.limits.burst.hold(wait)
-                    continue
-                raise
-            except self.transient_exceptions as error:
-                if transient + 1 >= self.backoff.max_tries:
-                    raise
-                transient += 1
-                wait = self.backoff.delay(transient)
-                log.warning(
-                    "%s during %s; retrying in %.2f s (%d)",
-                    type(error).__name__,
-                    operation,
-                    wait,
-                    transient,
-                )
-                self.limits.burst.hold(wait)
+
+        loop = RetryLoop(
+            PipedriveApiError,
+            self.backoff,
+            wait_tries=self.burst_tries,
+            transient_exceptions=self.transient_exceptions,
+            # Holding the pacer makes every request of the process wait, not only this one.
+            sleep=self.limits.burst.hold,
+        )
+        return loop.run(
+            call,
+            judge=self._judge,
+            refresh=lambda error: reauthorize(error),  # type: ignore[arg-type]
+            before=before,
+            what=operation,
+        )
+
+    def _judge(self, error: Exception) -> Verdict:
+        category = error.category if isinstance(error, PipedriveApiError) else None
+        if category is Category.AUTH:
+            return Verdict(Decision.REFRESH)
+        if category is Category.BUDGET:
+            self.limits.budget.exhausted()
+            stop = BudgetReserveReached(
+                "Stopped: the company's Pipedrive token budget cannot cover more "
+                f"requests today ({error}). The budget resets at midnight, Pipedrive "
+                "server time; the next run resumes where this one stopped."
+            )
+            return Verdict(Decision.RAISE, instead=stop)
+        if category is Category.BURST:
+            retry_after = error.retry_after if isinstance(error, PipedriveApiError) else None
+            wait = min(retry_after or 2.0, BURST_WAIT_CAP_SECONDS)
+            return Verdict(Decision.WAIT, wait, "burst limit")
+        if category is Category.TRANSIENT:
+            return Verdict(Decision.BACKOFF)
+        return Verdict(Decision.RAISE)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from ledgerlink.quickbooks.faults import Category, QboApiError
-from ledgerlink.retry import Backoff
+from ledgerlink.retry import Backoff, Decision, RetryLoop, Verdict
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -101,38 +101,25 @@ class QboRetry:
     sleep: Callable[[float], None] = time.sleep
 
     def run(self, call: Callable[[], T], *, reauthorize: Callable[[QboApiError], None]) -> T:
-        refreshed = False
-        throttled = transient = 0
-        while True:
-            self.pacer.acquire()
-            try:
-                return call()
-            except QboApiError as error:
-                if error.category is Category.AUTH and not refreshed:
-                    refreshed = True
-                    log.warning("%s; refreshing the access token once and retrying", error)
-                    reauthorize(error)
-                    continue
-                if error.category is Category.THROTTLED and throttled + 1 < self.throttle_tries:
-                    throttled += 1
-                    wait = self.backoff.jitter(self.throttle_wait)
-                    log.warning("%s; throttled, waiting %.1f s (%d)", error, wait, throttled)
-                    self.sleep(wait)
-                    continue
-                if error.category is Category.TRANSIENT and transient + 1 < self.backoff.max_tries:
-                    transient += 1
-                    wait = self.backoff.delay(transient)
-                    log.warning("%s; retrying in %.2f s (%d)", error, wait, transient)
-                    self.sleep(wait)
-                    continue
-                log.error("%s", error)
-                raise
-            except self.transient_exceptions as error:
-                if transient + 1 >= self.backoff.max_tries:
-                    raise
-                transient += 1
-                wait = self.backoff.delay(transient)
-                log.warning(
-                    "%s: %s; retrying in %.2f s (%d)", type(error).__name__, error, wait, transient
-                )
-                self.sleep(wait)
+        def refresh(error: Exception) -> bool:
+            reauthorize(error)  # type: ignore[arg-type]  # RetryLoop only passes QboApiError
+            return True
+
+        loop = RetryLoop(
+            QboApiError,
+            self.backoff,
+            wait_tries=self.throttle_tries,
+            transient_exceptions=self.transient_exceptions,
+            sleep=self.sleep,
+        )
+        return loop.run(call, judge=self._judge, refresh=refresh, before=self.pacer.acquire)
+
+    def _judge(self, error: Exception) -> Verdict:
+        category = error.category if isinstance(error, QboApiError) else None
+        if category is Category.AUTH:
+            return Verdict(Decision.REFRESH)
+        if category is Category.THROTTLED:
+            return Verdict(Decision.WAIT, self.throttle_wait, "throttled")  # Intuit asks 60 s
+        if category is Category.TRANSIENT:
+            return Verdict(Decision.BACKOFF)
+        return Verdict(Decision.RAISE)

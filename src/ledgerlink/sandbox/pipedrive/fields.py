@@ -32,7 +32,7 @@ CREATABLE_TYPES = (
     "user",
 )
 _TEXT = ("varchar", "varchar_auto", "text", "phone")
-_ADDRESS_SUBFIELDS = (
+ADDRESS_SUBFIELDS = (
     "value",
     "country",
     "admin_area_level_1",
@@ -69,7 +69,7 @@ def subfields_for(field_type: str, name: str) -> list[dict[str, str]] | None:
     if field_type == "address":
         return [
             {"field_code": sub, "field_name": f"{sub} of {name}", "field_type": "varchar"}
-            for sub in _ADDRESS_SUBFIELDS
+            for sub in ADDRESS_SUBFIELDS
         ]
     return None
 
@@ -208,7 +208,7 @@ def check_custom_value(fdef: FieldDef, value: Any) -> Any:
         if not (
             isinstance(value, dict)
             and isinstance(value.get("value"), str)
-            and set(value) <= set(_ADDRESS_SUBFIELDS)
+            and set(value) <= set(ADDRESS_SUBFIELDS)
         ):
             raise _fail(key, "must be an address object with a string value")
         return dict(value)

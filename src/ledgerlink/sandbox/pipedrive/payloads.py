@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ledgerlink.sandbox.pipedrive.fields import (
+    ADDRESS_SUBFIELDS,
     ValidationFailed,
     check_custom_fields,
     parse_rfc3339,
@@ -17,19 +18,7 @@ from ledgerlink.sandbox.pipedrive.fields import (
 from ledgerlink.sandbox.pipedrive.store import FieldDef, Store
 
 Check = Callable[[Any], bool]
-_ADDRESS_KEYS = {
-    "value",
-    "country",
-    "admin_area_level_1",
-    "admin_area_level_2",
-    "locality",
-    "sublocality",
-    "route",
-    "street_number",
-    "subpremise",
-    "postal_code",
-    "formatted_address",
-}
+_ADDRESS_KEYS = frozenset(ADDRESS_SUBFIELDS)
 
 
 def _int(v: Any) -> bool:

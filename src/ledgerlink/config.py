@@ -12,6 +12,10 @@ PROVIDERS: tuple[Provider, ...] = ("quickbooks", "pipedrive", "shipstation")
 
 STATE_DIR_NAME = ".ledgerlink"
 
+# A tenant name, as the store's `tenant_name` domain checks it; every CLI option and plugin config
+# schema validates against this before any provider call or browser consent.
+TENANT_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
+
 
 def project_dir() -> Path:
     """The project root: explicit setting, then Meltano's, then the nearest `meltano.yml` above cwd.

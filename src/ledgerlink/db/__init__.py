@@ -20,9 +20,10 @@ _pool: ConnectionPool[psycopg.Connection[dict]] | None = None  # type: ignore[ty
 _pool_dsn: str | None = None
 
 
-def dsn() -> str:
-    """The DSN in force: `LEDGERLINK_DATABASE_URL`, or the embedded server (started if needed)."""
-    return config.database_url() or embedded.ensure_started()
+def dsn(url: str | None = None) -> str:
+    """The DSN in force: `url` when given, else `LEDGERLINK_DATABASE_URL`, else the embedded
+    server (started if needed)."""
+    return url or config.database_url() or embedded.ensure_started()
 
 
 def sqlalchemy_url(conninfo: str | None = None) -> str:
@@ -42,11 +43,12 @@ def sqlalchemy_url(conninfo: str | None = None) -> str:
     return f"postgresql+psycopg://{credentials}{location}/{dbname}" + (f"?{query}" if query else "")
 
 
-def pool() -> ConnectionPool[psycopg.Connection[dict]]:  # type: ignore[type-arg]
-    """The process-wide pool, created on first use with migrations applied."""
+def pool(url: str | None = None) -> ConnectionPool[psycopg.Connection[dict]]:  # type: ignore[type-arg]
+    """The process-wide pool for `url` (default: the DSN in force), created on first use with
+    migrations applied."""
     global _pool, _pool_dsn
     with _lock:
-        url = dsn()
+        url = dsn(url)
         if _pool is not None and _pool_dsn == url:
             return _pool
         if _pool is not None:
@@ -65,9 +67,10 @@ def pool() -> ConnectionPool[psycopg.Connection[dict]]:  # type: ignore[type-arg
 
 
 @contextmanager
-def connection() -> Iterator[psycopg.Connection[dict]]:  # type: ignore[type-arg]
-    """A pooled connection; the block is one transaction, committed on success."""
-    with pool().connection() as conn:
+def connection(url: str | None = None) -> Iterator[psycopg.Connection[dict]]:  # type: ignore[type-arg]
+    """A pooled connection (to `url`, default the DSN in force); the block is one transaction,
+    committed on success."""
+    with pool(url).connection() as conn:
         yield conn
 
 

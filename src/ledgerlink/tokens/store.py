@@ -83,11 +83,13 @@ class TokenStore:
         self,
         *,
         keyring: KeyRing | None = None,
+        database_url: str | None = None,
         margin: timedelta | None = None,
         http: httpx.Client | None = None,
         now: Callable[[], datetime] = _utcnow,
     ) -> None:
         self._keyring = keyring
+        self.database_url = database_url  # None: the DSN in force (`ledgerlink.db.dsn`)
         self.margin = margin if margin is not None else _margin_from_env()
         self._http = http
         self._now = now
@@ -114,7 +116,7 @@ class TokenStore:
         looks valid, unless another process already replaced it. Callers pass it at most once per
         request. `app` overrides the stored OAuth client id and secret.
         """
-        with db.connection() as conn:
+        with db.connection(self.database_url) as conn:
             row = _select(conn, tenant, provider)
         current = self._usable(row, rejected)
         if current is not None:
@@ -134,7 +136,7 @@ class TokenStore:
 
     def connections(self, tenant: str | None = None) -> list[Connection]:
         sql = f"SELECT {_COLUMNS} FROM connections"  # noqa: S608 - constant column list
-        with db.connection() as conn:
+        with db.connection(self.database_url) as conn:
             if tenant is None:
                 rows = conn.execute(sql + " ORDER BY tenant, provider").fetchall()
             else:
@@ -170,7 +172,7 @@ class TokenStore:
         app: AppCredentials | None,
         always: bool = False,
     ) -> Credentials:
-        with db.connection() as conn, conn.transaction():
+        with db.connection(self.database_url) as conn, conn.transaction():
             _lock(conn, tenant, provider)
             outcome = self._refresh_locked(conn, tenant, provider, rejected, app, always)
         if outcome.error is not None:
@@ -328,7 +330,7 @@ class TokenStore:
             hard_expires = _expiry(now, grant.refresh_hard_expires_in)
             api_url = grant.api_domain or api_url
         sealed = {k: self._seal(tenant, provider, k, v) for k, v in values.items()}
-        with db.connection() as conn, conn.transaction():
+        with db.connection(self.database_url) as conn, conn.transaction():
             _lock(conn, tenant, provider)
             row = conn.execute(
                 "INSERT INTO connections (tenant, provider, auth_kind, account_id, api_url,"  # noqa: S608
@@ -366,7 +368,7 @@ class TokenStore:
 
     def disconnect(self, tenant: str, provider: Provider) -> tuple[bool, bool]:
         """Revoke where the provider supports it and delete the row: (existed, revoked)."""
-        with db.connection() as conn, conn.transaction():
+        with db.connection(self.database_url) as conn, conn.transaction():
             _lock(conn, tenant, provider)
             row = _select(conn, tenant, provider)
             if row is None:
@@ -391,7 +393,7 @@ class TokenStore:
     def reseal_all(self) -> int:
         """Re-seal every stored secret under the current key; returns how many values changed."""
         changed = 0
-        with db.connection() as conn, conn.transaction():
+        with db.connection(self.database_url) as conn, conn.transaction():
             rows = conn.execute(
                 "SELECT tenant, provider, secrets FROM connections FOR UPDATE"
             ).fetchall()

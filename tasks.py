@@ -3,6 +3,7 @@
 
     python3 tasks.py demo   set up, then run the main job on the embedded defaults
     python3 tasks.py test   set up, then run every check and the whole test suite
+    python3 tasks.py test --slow   the opt-in large-data tests (minutes; not part of CI)
 
 Setup installs uv from PyPI when it is missing and syncs the locked workspace into `.venv`.
 """
@@ -47,7 +48,7 @@ def uv() -> list[str]:
     return [sys.executable, "-m", "uv"]
 
 
-def setup() -> None:
+def setup(*options: str) -> None:
     run(*uv(), "sync", "--all-packages", "--frozen")
 
 
@@ -55,14 +56,18 @@ def tool(name: str) -> Path:
     return VENV_BIN / name
 
 
-def demo() -> None:
+def demo(*options: str) -> None:
     setup()
     run(tool("ledgerlink"), "demo")
 
 
-def test() -> None:
+def test(*options: str) -> None:
     setup()
+    if "--slow" in options:
+        run(tool("pytest"), "-p", "no:cacheprovider", "--slow", "-m", "slow")
+        return
     run(tool("ruff"), "check", ".")
+    run(tool("ruff"), "format", "--check", ".")
     run(tool("mypy"))
     run(tool("pytest"), "-p", "no:cacheprovider")
     if PG15_BIN.is_dir():
@@ -98,9 +103,11 @@ def postgres_server() -> Iterator[str]:
 COMMANDS = {"demo": demo, "test": test, "setup": setup}
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2 or sys.argv[1] not in COMMANDS:
-        sys.exit(f"usage: python3 {Path(__file__).name} {{{'|'.join(COMMANDS)}}}")
+    known = {"test": {"--slow"}}
+    name, options = (sys.argv[1], sys.argv[2:]) if len(sys.argv) > 1 else ("", [])
+    if name not in COMMANDS or not set(options) <= known.get(name, set()):
+        sys.exit(f"usage: python3 {Path(__file__).name} {{{'|'.join(COMMANDS)}}} [test --slow]")
     try:
-        COMMANDS[sys.argv[1]]()
+        COMMANDS[name](*options)
     except subprocess.CalledProcessError as exc:
         sys.exit(exc.returncode or 1)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
@@ -163,7 +162,6 @@ def test_generated_store_accepts_writes(small: RealmStore) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not os.environ.get("LEDGERLINK_QBO_LARGE"), reason="set LEDGERLINK_QBO_LARGE=1")
 def test_large_builds_and_pages() -> None:
     # Build time and page latency are measured by benchmarks/sandbox.py, not asserted here.
     store = RealmStore("1", lambda: NOW)

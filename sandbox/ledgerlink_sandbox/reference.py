@@ -10,8 +10,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-# src/ledgerlink/sandbox/reference.py -> the repository root is four levels up.
-_REPO_ROOT = Path(__file__).resolve().parents[3]
+# sandbox/ledgerlink_sandbox/reference.py -> the repository root is three levels up.
+_REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def reference_dir() -> Path:

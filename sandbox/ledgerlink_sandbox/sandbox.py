@@ -8,21 +8,24 @@
 ``start(port=P)`` serves each service at ``P + port_offset``: QuickBooks at P, Pipedrive at P+1,
 ShipStation at P+2. Adding a service is one line in ``SERVICES``: a ``ServiceSpec`` naming its
 ``build(seed, size, clock) -> SandboxService`` factory and its ``env_vars(base_url, seed)``
-function (used by ``ledgerlink sandbox env`` without building any data). Factories are imported
-lazily, so a service under construction cannot break the others.
+function (used by ``ledgerlink-sandbox env`` without building any data). This module sits on top
+of the package: it imports every service, and nothing imports it.
 """
 
 from __future__ import annotations
 
-import importlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, cast
+from typing import cast
 
-from ledgerlink.sandbox.framework.clock import Clock
-from ledgerlink.sandbox.framework.protocol import SandboxService
-from ledgerlink.sandbox.framework.runner import RunningService, serve_in_thread
-from ledgerlink.sandbox.quickbooks.service import QboService
+from ledgerlink_sandbox.framework.clock import Clock
+from ledgerlink_sandbox.framework.protocol import SandboxService
+from ledgerlink_sandbox.framework.runner import RunningService, serve_in_thread
+from ledgerlink_sandbox.pipedrive import service as pipedrive
+from ledgerlink_sandbox.quickbooks import service as quickbooks
+from ledgerlink_sandbox.quickbooks.service import QboService
+from ledgerlink_sandbox.shipstation import service as shipstation
 
 SEEDS = ("demo", "small", "large")
 
@@ -31,42 +34,22 @@ SEEDS = ("demo", "small", "large")
 class ServiceSpec:
     name: str
     port_offset: int
-    factory: str  # "module:function" → build(seed, size, clock) -> SandboxService
-    env: str  # "module:function" → env_vars(base_url, seed) -> dict[str, str]
+    build: Callable[[str, str, Clock], SandboxService]
+    env_vars: Callable[[str, str], dict[str, str]]  # (base_url, seed) -> LEDGERLINK_* variables
 
 
 SERVICES: tuple[ServiceSpec, ...] = (
-    ServiceSpec(
-        "quickbooks",
-        0,
-        "ledgerlink.sandbox.quickbooks.service:build",
-        "ledgerlink.sandbox.quickbooks.service:env_vars",
-    ),
-    ServiceSpec(
-        "pipedrive",
-        1,
-        "ledgerlink.sandbox.pipedrive.service:build",
-        "ledgerlink.sandbox.pipedrive.service:env_vars",
-    ),
-    ServiceSpec(
-        "shipstation",
-        2,
-        "ledgerlink.sandbox.shipstation.service:build",
-        "ledgerlink.sandbox.shipstation.service:env_vars",
-    ),
+    ServiceSpec("quickbooks", 0, quickbooks.build, quickbooks.env_vars),
+    ServiceSpec("pipedrive", 1, pipedrive.build, pipedrive.env_vars),
+    ServiceSpec("shipstation", 2, shipstation.build, shipstation.env_vars),
 )
-
-
-def _load(target: str) -> Any:
-    module, _, attr = target.partition(":")
-    return getattr(importlib.import_module(module), attr)
 
 
 def static_env(port: int, seed: str = "demo", host: str = "127.0.0.1") -> dict[str, str]:
     """Environment variables for a sandbox served at ``port``, without building it."""
     env: dict[str, str] = {}
     for spec in SERVICES:
-        env.update(_load(spec.env)(f"http://{host}:{port + spec.port_offset}", seed))
+        env.update(spec.env_vars(f"http://{host}:{port + spec.port_offset}", seed))
     return env
 
 
@@ -78,7 +61,7 @@ class Sandbox:
         self.size = size or seed
         self.clock = clock or Clock()
         self.services: dict[str, SandboxService] = {
-            spec.name: _load(spec.factory)(seed, self.size, self.clock) for spec in SERVICES
+            spec.name: spec.build(seed, self.size, self.clock) for spec in SERVICES
         }
         self.running: dict[str, RunningService] = {}
 

@@ -11,8 +11,8 @@ import httpx
 from click.testing import CliRunner
 
 from ledgerlink.cli.sandbox import sandbox
-from ledgerlink.sandbox.framework.runner import free_port_block
-from ledgerlink.sandbox.quickbooks.service import realm_id_for
+from ledgerlink_sandbox.framework.runner import free_port_block
+from ledgerlink_sandbox.quickbooks.service import realm_id_for
 
 
 def test_serve_subprocess_serves_all_three_services_until_sigterm() -> None:

@@ -28,8 +28,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from ledgerlink.sandbox.framework.faults import FaultRule
-from ledgerlink.sandbox.framework.service import ADMIN_PREFIX, ResetOptions, ServiceCore
+from ledgerlink_sandbox.framework.faults import FaultRule
+from ledgerlink_sandbox.framework.service import ADMIN_PREFIX, ResetOptions, ServiceCore
 
 
 class AdminError(ValueError):

@@ -15,7 +15,7 @@ rules (default body: the service's own error body for that status), ``delay_seco
 ``delay`` rules (wall-clock seconds, so it trips the client's real timeout).
 
 Rules are checked in insertion order; the first live match wins. The middleware
-(``ledgerlink.sandbox.framework.middleware``) applies them; "mutation between pages" needs no rule:
+(``ledgerlink_sandbox.framework.middleware``) applies them; "mutation between pages" needs no rule:
 the test changes data through the store or admin API between two page requests.
 """
 

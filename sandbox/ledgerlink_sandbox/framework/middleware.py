@@ -18,8 +18,8 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ledgerlink.sandbox.framework.runner import TRANSPORT_SCOPE_KEY
-from ledgerlink.sandbox.framework.service import ADMIN_PREFIX, ServiceCore
+from ledgerlink_sandbox.framework.runner import TRANSPORT_SCOPE_KEY
+from ledgerlink_sandbox.framework.service import ADMIN_PREFIX, ServiceCore
 
 
 class SandboxMiddleware:

@@ -17,7 +17,7 @@ from typing import Protocol
 
 from starlette.types import ASGIApp
 
-from ledgerlink.sandbox.framework.service import ServiceCore
+from ledgerlink_sandbox.framework.service import ServiceCore
 
 
 class SandboxService(Protocol):

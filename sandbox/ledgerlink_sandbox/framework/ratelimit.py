@@ -23,7 +23,7 @@ from collections import defaultdict, deque
 from collections.abc import Iterable
 from typing import Literal
 
-from ledgerlink.sandbox.framework.clock import Clock
+from ledgerlink_sandbox.framework.clock import Clock
 
 WindowKind = Literal["fixed", "sliding"]
 

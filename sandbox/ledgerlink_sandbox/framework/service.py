@@ -1,10 +1,10 @@
-"""``ServiceCore`` and ``build_app``: how an emulator plugs into the framework.
+"""``ServiceCore``: the shared state through which an emulator plugs into the framework.
 
 An emulator (QBO, Pipedrive, ShipStation) is a Starlette app plus one ``ServiceCore`` that owns
 the shared machinery. Minimal service:
 
     from starlette.routing import Route
-    from ledgerlink.sandbox.framework import Clock, ServiceCore, build_app, serve_in_thread
+    from ledgerlink_sandbox.framework import Clock, ServiceCore, build_app, serve_in_thread
 
     core = ServiceCore("pipedrive", clock)
     core.settings.register(PipedriveSettings())
@@ -15,29 +15,26 @@ the shared machinery. Minimal service:
     app = build_app(core, [Route("/v1/deals", list_deals), ...])
     running = serve_in_thread(app, port=0)
 
-``build_app`` adds the admin endpoints (``ledgerlink.sandbox.framework.admin``) and wraps the
-service routes in ``SandboxMiddleware`` (accounting, fault injection, common headers). Route paths
-double as the templates used by stats and fault rules, so write them with ``{param}`` names that
-read well (``/v3/company/{realm}/query``).
+``build_app`` (``ledgerlink_sandbox.framework.app``, which sits above this module, the admin
+endpoints and the middleware) turns the core and the routes into the service's ASGI app.
 """
 
 from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from starlette.applications import Starlette
 from starlette.responses import Response
 from starlette.routing import BaseRoute
-from starlette.types import ASGIApp, Scope
+from starlette.types import Scope
 
-from ledgerlink.sandbox.framework.clock import Clock
-from ledgerlink.sandbox.framework.faults import FaultRegistry
-from ledgerlink.sandbox.framework.settings import SettingsRegistry
-from ledgerlink.sandbox.framework.stats import RequestStats
+from ledgerlink_sandbox.framework.clock import Clock
+from ledgerlink_sandbox.framework.faults import FaultRegistry
+from ledgerlink_sandbox.framework.settings import SettingsRegistry
+from ledgerlink_sandbox.framework.stats import RequestStats
 
 ADMIN_PREFIX = "/_sandbox"
 
@@ -101,13 +98,3 @@ class ServiceCore:
                 self.clock.reset()
             for hook in self._reset_hooks:
                 hook(options)
-
-
-def build_app(core: ServiceCore, routes: Sequence[BaseRoute]) -> ASGIApp:
-    """The service's ASGI app: admin routes + ``routes`` behind the sandbox middleware."""
-    # Imported here to keep the module graph acyclic (admin and middleware import ServiceCore).
-    from ledgerlink.sandbox.framework.admin import admin_routes
-    from ledgerlink.sandbox.framework.middleware import SandboxMiddleware
-
-    app = Starlette(routes=[*admin_routes(core), *routes])
-    return SandboxMiddleware(app, core, list(routes))

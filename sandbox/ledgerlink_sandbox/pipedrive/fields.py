@@ -10,7 +10,7 @@ import re
 from datetime import date, datetime
 from typing import Any
 
-from ledgerlink.sandbox.pipedrive.store import FieldDef
+from ledgerlink_sandbox.pipedrive.store import FieldDef
 
 HASH_KEY = re.compile(r"^[0-9a-f]{40}$")
 CREATABLE_TYPES = (

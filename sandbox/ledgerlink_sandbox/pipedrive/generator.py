@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from ledgerlink.sandbox.pipedrive.fields import builtin_fields, field_code, subfields_for
-from ledgerlink.sandbox.pipedrive.names import customer_names
-from ledgerlink.sandbox.pipedrive.store import Company, FieldDef, Store
+from ledgerlink_sandbox.pipedrive.fields import builtin_fields, field_code, subfields_for
+from ledgerlink_sandbox.pipedrive.names import customer_names
+from ledgerlink_sandbox.pipedrive.store import Company, FieldDef, Store
 
 USERS = (
     (1, "Sandbox Admin", "admin@ledgerlink.test"),

@@ -21,12 +21,12 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from ledgerlink.sandbox.pipedrive.costs import token_cost
-from ledgerlink.sandbox.pipedrive.fields import ValidationFailed
-from ledgerlink.sandbox.pipedrive.limits import Principal
+from ledgerlink_sandbox.pipedrive.costs import token_cost
+from ledgerlink_sandbox.pipedrive.fields import ValidationFailed
+from ledgerlink_sandbox.pipedrive.limits import Principal
 
 if TYPE_CHECKING:
-    from ledgerlink.sandbox.pipedrive.state import State
+    from ledgerlink_sandbox.pipedrive.state import State
 
 INFO = "Please check developers.pipedrive.com"
 Handler = Callable[[Request, Principal], Awaitable[Response]]

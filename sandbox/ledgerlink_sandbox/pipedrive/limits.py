@@ -18,8 +18,8 @@ from datetime import date, datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from ledgerlink.sandbox.framework import Clock, WindowLimiter, acquire_all
-from ledgerlink.sandbox.pipedrive.settings import PipedriveSettings
+from ledgerlink_sandbox.framework import Clock, WindowLimiter, acquire_all
+from ledgerlink_sandbox.pipedrive.settings import PipedriveSettings
 
 AuthKind = Literal["api_token", "oauth"]
 _WRITES = ("POST", "PUT", "PATCH")

@@ -21,9 +21,9 @@ from typing import Any
 
 from starlette.datastructures import QueryParams
 
-from ledgerlink.sandbox.pipedrive.fields import ValidationFailed, parse_rfc3339
-from ledgerlink.sandbox.pipedrive.render import iso
-from ledgerlink.sandbox.pipedrive.store import Record
+from ledgerlink_sandbox.pipedrive.fields import ValidationFailed, parse_rfc3339
+from ledgerlink_sandbox.pipedrive.render import iso
+from ledgerlink_sandbox.pipedrive.store import Record
 
 SORT_FIELDS = ("id", "update_time", "add_time")
 MAX_LIMIT = 500

@@ -23,13 +23,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from ledgerlink.sandbox.framework import Clock
-from ledgerlink.sandbox.pipedrive.credentials import (
+from ledgerlink_sandbox.framework import Clock
+from ledgerlink_sandbox.pipedrive.credentials import (
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
     DEFAULT_SCOPES,
 )
-from ledgerlink.sandbox.pipedrive.settings import PipedriveSettings
+from ledgerlink_sandbox.pipedrive.settings import PipedriveSettings
 
 
 @dataclass

@@ -30,7 +30,7 @@ from typing import Any
 import jsonschema
 import yaml
 
-from ledgerlink.sandbox.reference import reference_dir
+from ledgerlink_sandbox.reference import reference_dir
 
 DEFAULT_DIR = reference_dir() / "pipedrive-openapi"
 DOCUMENTS = {

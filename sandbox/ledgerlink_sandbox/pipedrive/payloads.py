@@ -9,13 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ledgerlink.sandbox.pipedrive.fields import (
+from ledgerlink_sandbox.pipedrive.fields import (
     ADDRESS_SUBFIELDS,
     ValidationFailed,
     check_custom_fields,
     parse_rfc3339,
 )
-from ledgerlink.sandbox.pipedrive.store import FieldDef, Store
+from ledgerlink_sandbox.pipedrive.store import FieldDef, Store
 
 Check = Callable[[Any], bool]
 _ADDRESS_KEYS = frozenset(ADDRESS_SUBFIELDS)

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from ledgerlink.sandbox.pipedrive.fields import option_label
-from ledgerlink.sandbox.pipedrive.store import FieldDef, Record, Store
+from ledgerlink_sandbox.pipedrive.fields import option_label
+from ledgerlink_sandbox.pipedrive.store import FieldDef, Record, Store
 
 KEYS: dict[str, tuple[str, ...]] = {
     "organization": (

@@ -14,21 +14,21 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Scope
 
-from ledgerlink.sandbox.framework import Clock, ResetOptions, ServiceCore, build_app
-from ledgerlink.sandbox.pipedrive.credentials import (
+from ledgerlink_sandbox.framework import Clock, ResetOptions, ServiceCore, build_app
+from ledgerlink_sandbox.pipedrive.credentials import (
     DEFAULT_API_TOKEN,
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
 )
-from ledgerlink.sandbox.pipedrive.generator import company_for, generate
-from ledgerlink.sandbox.pipedrive.http import gateway_error
-from ledgerlink.sandbox.pipedrive.limits import Limits
-from ledgerlink.sandbox.pipedrive.oauth import OAuth
-from ledgerlink.sandbox.pipedrive.routes import admin, entities, fields, search, v1
-from ledgerlink.sandbox.pipedrive.settings import PipedriveSettings
-from ledgerlink.sandbox.pipedrive.state import State
-from ledgerlink.sandbox.pipedrive.store import Store
-from ledgerlink.sandbox.pipedrive.webhooks import Webhooks
+from ledgerlink_sandbox.pipedrive.generator import company_for, generate
+from ledgerlink_sandbox.pipedrive.http import gateway_error
+from ledgerlink_sandbox.pipedrive.limits import Limits
+from ledgerlink_sandbox.pipedrive.oauth import OAuth
+from ledgerlink_sandbox.pipedrive.routes import admin, entities, fields, search, v1
+from ledgerlink_sandbox.pipedrive.settings import PipedriveSettings
+from ledgerlink_sandbox.pipedrive.state import State
+from ledgerlink_sandbox.pipedrive.store import Store
+from ledgerlink_sandbox.pipedrive.webhooks import Webhooks
 
 __all__ = [
     "DEFAULT_API_TOKEN",

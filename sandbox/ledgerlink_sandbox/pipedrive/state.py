@@ -6,14 +6,14 @@ from dataclasses import dataclass, field
 
 from starlette.requests import Request
 
-from ledgerlink.sandbox.framework import ServiceCore
-from ledgerlink.sandbox.pipedrive.credentials import DEFAULT_API_TOKEN
-from ledgerlink.sandbox.pipedrive.generator import Generated
-from ledgerlink.sandbox.pipedrive.limits import Limits, Principal, principal_key
-from ledgerlink.sandbox.pipedrive.oauth import OAuth
-from ledgerlink.sandbox.pipedrive.settings import PipedriveSettings
-from ledgerlink.sandbox.pipedrive.store import Store
-from ledgerlink.sandbox.pipedrive.webhooks import Webhooks
+from ledgerlink_sandbox.framework import ServiceCore
+from ledgerlink_sandbox.pipedrive.credentials import DEFAULT_API_TOKEN
+from ledgerlink_sandbox.pipedrive.generator import Generated
+from ledgerlink_sandbox.pipedrive.limits import Limits, Principal, principal_key
+from ledgerlink_sandbox.pipedrive.oauth import OAuth
+from ledgerlink_sandbox.pipedrive.settings import PipedriveSettings
+from ledgerlink_sandbox.pipedrive.store import Store
+from ledgerlink_sandbox.pipedrive.webhooks import Webhooks
 
 
 @dataclass

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from ledgerlink.sandbox.framework import Clock
+from ledgerlink_sandbox.framework import Clock
 
 Record = dict[str, Any]
 Action = Literal["create", "change", "delete"]

@@ -21,9 +21,9 @@ from typing import Any
 
 import httpx
 
-from ledgerlink.sandbox.pipedrive.render import iso, render, render_note
-from ledgerlink.sandbox.pipedrive.settings import PipedriveSettings
-from ledgerlink.sandbox.pipedrive.store import Change, Store
+from ledgerlink_sandbox.pipedrive.render import iso, render, render_note
+from ledgerlink_sandbox.pipedrive.settings import PipedriveSettings
+from ledgerlink_sandbox.pipedrive.store import Change, Store
 
 RETRY_DELAYS = (3.0, 30.0, 150.0)
 EVENT_ACTIONS = ("create", "change", "delete", "*")

@@ -18,10 +18,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from ledgerlink.sandbox.quickbooks.envelope import Envelope
-from ledgerlink.sandbox.quickbooks.faults import QboFault, request_rejected
-from ledgerlink.sandbox.quickbooks.gateway import Gateway
-from ledgerlink.sandbox.quickbooks.store_api import RealmStoreLike
+from ledgerlink_sandbox.quickbooks.envelope import Envelope
+from ledgerlink_sandbox.quickbooks.faults import QboFault, request_rejected
+from ledgerlink_sandbox.quickbooks.gateway import Gateway
+from ledgerlink_sandbox.quickbooks.store_api import RealmStoreLike
 
 log = logging.getLogger(__name__)
 

@@ -20,11 +20,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Scope
 
-from ledgerlink.sandbox.framework.clock import Clock
-from ledgerlink.sandbox.quickbooks.faults import QboFault
-from ledgerlink.sandbox.quickbooks.service_settings import QboServiceSettings
-from ledgerlink.sandbox.quickbooks.timefmt import envelope_time
-from ledgerlink.sandbox.quickbooks.xmlbody import throttle_xml, to_xml
+from ledgerlink_sandbox.framework.clock import Clock
+from ledgerlink_sandbox.quickbooks.faults import QboFault
+from ledgerlink_sandbox.quickbooks.service_settings import QboServiceSettings
+from ledgerlink_sandbox.quickbooks.timefmt import envelope_time
+from ledgerlink_sandbox.quickbooks.xmlbody import throttle_xml, to_xml
 
 JSON_TYPE = "application/json;charset=UTF-8"
 XML_TYPE = "application/xml;charset=UTF-8"

@@ -13,11 +13,11 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ledgerlink.sandbox.framework.clock import Clock
-from ledgerlink.sandbox.framework.ratelimit import WindowLimiter, acquire_all
-from ledgerlink.sandbox.quickbooks.envelope import Envelope
-from ledgerlink.sandbox.quickbooks.oauth_state import AccessRecord, OAuthState
-from ledgerlink.sandbox.quickbooks.service_settings import QboServiceSettings
+from ledgerlink_sandbox.framework.clock import Clock
+from ledgerlink_sandbox.framework.ratelimit import WindowLimiter, acquire_all
+from ledgerlink_sandbox.quickbooks.envelope import Envelope
+from ledgerlink_sandbox.quickbooks.oauth_state import AccessRecord, OAuthState
+from ledgerlink_sandbox.quickbooks.service_settings import QboServiceSettings
 
 AUTH_MESSAGE = "message=AuthenticationFailed; errorCode=003200; statusCode=401"
 AUTHZ_MESSAGE = "message=ApplicationAuthorizationFailed; errorCode=003100; statusCode=403"

@@ -33,11 +33,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from ledgerlink.sandbox.framework.admin import AdminError, bad_request, read_json
-from ledgerlink.sandbox.quickbooks.envelope import JSON_TYPE
-from ledgerlink.sandbox.quickbooks.gateway import bearer_token
-from ledgerlink.sandbox.quickbooks.oauth_state import OAuthError, OAuthState
-from ledgerlink.sandbox.quickbooks.service_settings import DEFAULT_CLIENT_ID, QboServiceSettings
+from ledgerlink_sandbox.framework.admin import AdminError, bad_request, read_json
+from ledgerlink_sandbox.quickbooks.envelope import JSON_TYPE
+from ledgerlink_sandbox.quickbooks.gateway import bearer_token
+from ledgerlink_sandbox.quickbooks.oauth_state import OAuthError, OAuthState
+from ledgerlink_sandbox.quickbooks.service_settings import DEFAULT_CLIENT_ID, QboServiceSettings
 
 _NO_STORE = {"Cache-Control": "no-cache, no-store", "Pragma": "no-cache"}
 

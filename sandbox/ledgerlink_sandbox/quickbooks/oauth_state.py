@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from ledgerlink.sandbox.framework.clock import Clock
-from ledgerlink.sandbox.quickbooks.service_settings import (
+from ledgerlink_sandbox.framework.clock import Clock
+from ledgerlink_sandbox.quickbooks.service_settings import (
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
     QboServiceSettings,

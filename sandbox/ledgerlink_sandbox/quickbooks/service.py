@@ -1,7 +1,7 @@
 """The QBO emulator assembled: stores + OAuth + gateway + API routes + webhooks on one app.
 
     qbo = QboService(seed="demo", size="demo", clock=clock)
-    running = serve_in_thread(qbo.app)            # or through ledgerlink.sandbox.sandbox.Sandbox
+    running = serve_in_thread(qbo.app)            # or through ledgerlink_sandbox.sandbox.Sandbox
     tokens = qbo.oauth.connect(DEFAULT_CLIENT_ID, qbo.realm_id)   # skip the consent page
 
 One company (realm) per sandbox by default, its id derived from the seed (16 digits starting
@@ -22,22 +22,23 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
-from ledgerlink.sandbox.framework.clock import Clock
-from ledgerlink.sandbox.framework.service import ResetOptions, ServiceCore, build_app
-from ledgerlink.sandbox.quickbooks.api_routes import ApiRoutes
-from ledgerlink.sandbox.quickbooks.envelope import Envelope, new_tid
-from ledgerlink.sandbox.quickbooks.gateway import Gateway
-from ledgerlink.sandbox.quickbooks.generator import generate
-from ledgerlink.sandbox.quickbooks.oauth_routes import OAuthRoutes
-from ledgerlink.sandbox.quickbooks.oauth_state import OAuthState
-from ledgerlink.sandbox.quickbooks.service_settings import (
+from ledgerlink_sandbox.framework.app import build_app
+from ledgerlink_sandbox.framework.clock import Clock
+from ledgerlink_sandbox.framework.service import ResetOptions, ServiceCore
+from ledgerlink_sandbox.quickbooks.api_routes import ApiRoutes
+from ledgerlink_sandbox.quickbooks.envelope import Envelope, new_tid
+from ledgerlink_sandbox.quickbooks.gateway import Gateway
+from ledgerlink_sandbox.quickbooks.generator import generate
+from ledgerlink_sandbox.quickbooks.oauth_routes import OAuthRoutes
+from ledgerlink_sandbox.quickbooks.oauth_state import OAuthState
+from ledgerlink_sandbox.quickbooks.service_settings import (
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
     QboServiceSettings,
 )
-from ledgerlink.sandbox.quickbooks.store import RealmStore
-from ledgerlink.sandbox.quickbooks.store_api import RealmStoreLike
-from ledgerlink.sandbox.quickbooks.webhooks import WebhookEmitter
+from ledgerlink_sandbox.quickbooks.store import RealmStore
+from ledgerlink_sandbox.quickbooks.store_api import RealmStoreLike
+from ledgerlink_sandbox.quickbooks.webhooks import WebhookEmitter
 
 
 def realm_id_for(seed: str) -> str:
@@ -162,5 +163,5 @@ class QboService:
 
 
 def build(seed: str, size: str, clock: Clock) -> QboService:
-    """Factory used by ``ledgerlink.sandbox.sandbox.Sandbox``."""
+    """Factory used by ``ledgerlink_sandbox.sandbox.Sandbox``."""
     return QboService(seed=seed, size=size, clock=clock)

@@ -1,7 +1,7 @@
 """What the HTTP layer needs from a realm store (the contract with ``store.RealmStore``).
 
 Typing against this Protocol keeps the HTTP surface independent of the store's internals. Store
-methods raise ``ledgerlink.sandbox.quickbooks.faults.QboFault`` for business errors.
+methods raise ``ledgerlink_sandbox.quickbooks.faults.QboFault`` for business errors.
 """
 
 from __future__ import annotations

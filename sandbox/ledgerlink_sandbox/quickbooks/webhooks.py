@@ -33,9 +33,9 @@ from typing import Any
 
 import httpx
 
-from ledgerlink.sandbox.framework.clock import Clock
-from ledgerlink.sandbox.quickbooks.service_settings import QboServiceSettings
-from ledgerlink.sandbox.quickbooks.store_api import ChangeLike, RealmStoreLike
+from ledgerlink_sandbox.framework.clock import Clock
+from ledgerlink_sandbox.quickbooks.service_settings import QboServiceSettings
+from ledgerlink_sandbox.quickbooks.store_api import ChangeLike, RealmStoreLike
 
 RETRY_SCHEDULE_SECONDS = (10, 20, 30, 300, 1200, 7200, 14400, 21600)
 log = logging.getLogger(__name__)

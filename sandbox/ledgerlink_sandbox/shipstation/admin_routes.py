@@ -30,12 +30,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from ledgerlink.sandbox.framework.service import ADMIN_PREFIX
-from ledgerlink.sandbox.shipstation import dataset, errors, shipping
-from ledgerlink.sandbox.shipstation.orders import ALL_STATUSES
-from ledgerlink.sandbox.shipstation.settings import DEFAULT_API_KEY, DEFAULT_API_SECRET
-from ledgerlink.sandbox.shipstation.store import Store
-from ledgerlink.sandbox.shipstation.webhooks import WebhookSender
+from ledgerlink_sandbox.framework.service import ADMIN_PREFIX
+from ledgerlink_sandbox.shipstation import dataset, errors, shipping
+from ledgerlink_sandbox.shipstation.orders import ALL_STATUSES
+from ledgerlink_sandbox.shipstation.settings import DEFAULT_API_KEY, DEFAULT_API_SECRET
+from ledgerlink_sandbox.shipstation.store import Store
+from ledgerlink_sandbox.shipstation.webhooks import WebhookSender
 
 Handler = Callable[[Request], Awaitable[Response]]
 

@@ -18,11 +18,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, Route
 
-from ledgerlink.sandbox.shipstation import errors, listing, shipping
-from ledgerlink.sandbox.shipstation.gateway import Gateway
-from ledgerlink.sandbox.shipstation.settings import ShipStationSettings
-from ledgerlink.sandbox.shipstation.store import JSON, Event, Store
-from ledgerlink.sandbox.shipstation.webhooks import (
+from ledgerlink_sandbox.shipstation import errors, listing, shipping
+from ledgerlink_sandbox.shipstation.gateway import Gateway
+from ledgerlink_sandbox.shipstation.settings import ShipStationSettings
+from ledgerlink_sandbox.shipstation.store import JSON, Event, Store
+from ledgerlink_sandbox.shipstation.webhooks import (
     WebhookSender,
     hook_object,
     validate_subscription,

@@ -12,8 +12,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from ledgerlink.sandbox.shipstation import shipping, timefmt
-from ledgerlink.sandbox.shipstation.store import JSON, Account, Store, new_guid
+from ledgerlink_sandbox.shipstation import shipping, timefmt
+from ledgerlink_sandbox.shipstation.store import JSON, Account, Store, new_guid
 
 MANUAL_STORE_ID = 310001
 WOO_STORE_ID = 310002

@@ -24,9 +24,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Scope
 
-from ledgerlink.sandbox.framework.clock import Clock
-from ledgerlink.sandbox.shipstation import errors
-from ledgerlink.sandbox.shipstation.settings import ShipStationSettings
+from ledgerlink_sandbox.framework.clock import Clock
+from ledgerlink_sandbox.shipstation import errors
+from ledgerlink_sandbox.shipstation.settings import ShipStationSettings
 
 Handler = Callable[[Request], Awaitable[Response]]
 log = logging.getLogger(__name__)

@@ -14,8 +14,8 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from ledgerlink.sandbox.shipstation import errors, timefmt
-from ledgerlink.sandbox.shipstation.settings import ShipStationSettings
+from ledgerlink_sandbox.shipstation import errors, timefmt
+from ledgerlink_sandbox.shipstation.settings import ShipStationSettings
 
 JSON = dict[str, Any]
 MAX_PAGE_SIZE = 500

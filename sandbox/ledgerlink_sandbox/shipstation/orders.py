@@ -16,8 +16,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from ledgerlink.sandbox.shipstation import timefmt
-from ledgerlink.sandbox.shipstation.settings import ShipStationSettings
+from ledgerlink_sandbox.shipstation import timefmt
+from ledgerlink_sandbox.shipstation.settings import ShipStationSettings
 
 JSON = dict[str, Any]
 

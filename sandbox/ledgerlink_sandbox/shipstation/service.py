@@ -1,7 +1,7 @@
 """The ShipStation V1 emulator assembled: store + gateway + API routes + admin + webhooks.
 
     ss = build(seed="demo", size="demo", clock=clock)
-    running = serve_in_thread(ss.app); ss.start()      # or through ledgerlink.sandbox.Sandbox
+    running = serve_in_thread(ss.app); ss.start()      # or through ledgerlink_sandbox.Sandbox
     httpx.get(f"{running.url}/orders", auth=(DEFAULT_API_KEY, DEFAULT_API_SECRET))
 
 Point a client at it by replacing ``https://ssapi.shipstation.com`` with the served URL; the
@@ -16,19 +16,20 @@ from __future__ import annotations
 from starlette.responses import Response
 from starlette.types import ASGIApp, Scope
 
-from ledgerlink.sandbox.framework.clock import Clock
-from ledgerlink.sandbox.framework.service import ResetOptions, ServiceCore, build_app
-from ledgerlink.sandbox.shipstation import dataset, errors
-from ledgerlink.sandbox.shipstation.admin_routes import AdminRoutes
-from ledgerlink.sandbox.shipstation.api_routes import ApiRoutes
-from ledgerlink.sandbox.shipstation.gateway import Gateway
-from ledgerlink.sandbox.shipstation.settings import (
+from ledgerlink_sandbox.framework.app import build_app
+from ledgerlink_sandbox.framework.clock import Clock
+from ledgerlink_sandbox.framework.service import ResetOptions, ServiceCore
+from ledgerlink_sandbox.shipstation import dataset, errors
+from ledgerlink_sandbox.shipstation.admin_routes import AdminRoutes
+from ledgerlink_sandbox.shipstation.api_routes import ApiRoutes
+from ledgerlink_sandbox.shipstation.gateway import Gateway
+from ledgerlink_sandbox.shipstation.settings import (
     DEFAULT_API_KEY,
     DEFAULT_API_SECRET,
     ShipStationSettings,
 )
-from ledgerlink.sandbox.shipstation.store import Store
-from ledgerlink.sandbox.shipstation.webhooks import WebhookSender
+from ledgerlink_sandbox.shipstation.store import Store
+from ledgerlink_sandbox.shipstation.webhooks import WebhookSender
 
 REAL_BASE_URL = "https://ssapi.shipstation.com"
 
@@ -125,7 +126,7 @@ class ShipStationService:
 
 
 def build(seed: str, size: str, clock: Clock) -> ShipStationService:
-    """Factory used by ``ledgerlink.sandbox.sandbox.Sandbox``."""
+    """Factory used by ``ledgerlink_sandbox.sandbox.Sandbox``."""
     return ShipStationService(seed=seed, size=size, clock=clock)
 
 

@@ -17,9 +17,9 @@ import copy
 from collections import Counter
 from typing import Any
 
-from ledgerlink.sandbox.shipstation import errors, timefmt
-from ledgerlink.sandbox.shipstation.orders import OPEN_STATUSES, order_total
-from ledgerlink.sandbox.shipstation.store import JSON, Event, OrderRow, ShipmentRow, Store
+from ledgerlink_sandbox.shipstation import errors, timefmt
+from ledgerlink_sandbox.shipstation.orders import OPEN_STATUSES, order_total
+from ledgerlink_sandbox.shipstation.store import JSON, Event, OrderRow, ShipmentRow, Store
 
 # WeightUnits enum as seen in the agritheory fixture (ounces = 1); the other values are guesses.
 WEIGHT_UNITS = {"pounds": 2, "ounces": 1, "grams": 3}

@@ -22,15 +22,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from ledgerlink.sandbox.framework.clock import Clock
-from ledgerlink.sandbox.shipstation import errors, timefmt
-from ledgerlink.sandbox.shipstation.orders import (
+from ledgerlink_sandbox.framework.clock import Clock
+from ledgerlink_sandbox.shipstation import errors, timefmt
+from ledgerlink_sandbox.shipstation.orders import (
     LOCKED_STATUSES,
     BuildContext,
     build_order,
     validate,
 )
-from ledgerlink.sandbox.shipstation.settings import ShipStationSettings
+from ledgerlink_sandbox.shipstation.settings import ShipStationSettings
 
 JSON = dict[str, Any]
 EventKind = Literal["ORDER_NOTIFY", "SHIP_NOTIFY"]

@@ -20,8 +20,8 @@ from typing import Any
 
 import httpx
 
-from ledgerlink.sandbox.shipstation.settings import ShipStationSettings
-from ledgerlink.sandbox.shipstation.store import JSON, Event
+from ledgerlink_sandbox.shipstation.settings import ShipStationSettings
+from ledgerlink_sandbox.shipstation.store import JSON, Event
 
 log = logging.getLogger(__name__)
 

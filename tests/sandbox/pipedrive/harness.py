@@ -1,4 +1,4 @@
-"""Test support: an httpx client that checks every sandbox response against the official spec.
+"""A running Pipedrive emulator, and an httpx client checking each response against the spec.
 
     spec = OpenApiSpec.load()
     client = ValidatingClient(spec, base_url=running.url, headers={"x-api-token": TOKEN})
@@ -19,34 +19,19 @@ from typing import Any
 
 import httpx
 
-from ledgerlink.pipedrive.costs import TOKEN_COSTS, split_path, template_pattern
-from ledgerlink.sandbox.framework import Clock, serve_in_thread
-from ledgerlink.sandbox.pipedrive.credentials import DEFAULT_API_TOKEN
-from ledgerlink.sandbox.pipedrive.openapi import OpenApiSpec
-from ledgerlink.sandbox.pipedrive.state import State
+from ledgerlink_sandbox.framework import Clock, serve_in_thread
+from ledgerlink_sandbox.pipedrive.costs import spec_operation
+from ledgerlink_sandbox.pipedrive.credentials import DEFAULT_API_TOKEN
+from ledgerlink_sandbox.pipedrive.openapi import OpenApiSpec
+from ledgerlink_sandbox.pipedrive.service import build
+from ledgerlink_sandbox.pipedrive.state import State
+from tests.leakcheck import add_issued
 
 UNCHECKED = ("/_sandbox/", "/oauth/revoke")
 
 
 class SpecViolation(AssertionError):
     pass
-
-
-# Literal paths first so /organizations/search is not taken for /organizations/{id}.
-_OPERATIONS = sorted({(spec, path) for spec, _, path in TOKEN_COSTS}, key=lambda k: "{" in k[1])
-_PATTERNS = [(spec, path, template_pattern(path)) for spec, path in _OPERATIONS]
-
-
-def spec_operation(url_path: str) -> tuple[str, str] | None:
-    """(spec, spec path) a sandbox URL path stands for, or ``None`` if it is not an API path."""
-    split = split_path(url_path)
-    if split is None:
-        return None
-    spec, rest = split
-    for candidate_spec, template, pattern in _PATTERNS:
-        if candidate_spec == spec and pattern.match(rest):
-            return spec, template
-    return None
 
 
 class ValidatingClient(httpx.Client):
@@ -61,7 +46,7 @@ class ValidatingClient(httpx.Client):
             return
         if response.status_code == 403 and "text/html" in response.headers.get("content-type", ""):
             return  # the Cloudflare ban page sits in front of the API, outside the spec
-        operation = spec_operation(path)
+        operation = spec_operation(path, response.request.method)
         if operation is None:
             raise SpecViolation(f"{response.request.method} {path}: not an operation of the spec")
         spec, template = operation
@@ -92,8 +77,6 @@ class Harness:
     def __init__(
         self, spec: OpenApiSpec, seed: str = "pipedrive-tests", size: str = "demo"
     ) -> None:
-        from ledgerlink.sandbox.pipedrive.service import build  # the web stack only when used
-
         self.clock = Clock()
         self.clock.freeze(self.START)
         self.service = build(seed, size, self.clock)
@@ -136,9 +119,5 @@ class Harness:
 
 
 def hand_in_issued(harness: Harness) -> None:
-    """Give every issued OAuth token to the whole-run leak check, when it is installed."""
-    try:
-        from tests.leakcheck import add_issued  # type: ignore[import-not-found, unused-ignore]
-    except ImportError:
-        return
+    """Give every issued OAuth token to the whole-run leak check."""
     add_issued({item.value for item in harness.state.oauth.issued})

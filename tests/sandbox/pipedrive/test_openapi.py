@@ -8,10 +8,10 @@ import csv
 import json
 from typing import Any
 
-from ledgerlink.sandbox.pipedrive.costs import TOKEN_COSTS
-from ledgerlink.sandbox.pipedrive.credentials import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
-from ledgerlink.sandbox.pipedrive.openapi import OpenApiSpec
-from ledgerlink.sandbox.pipedrive.testing import Harness, spec_operation
+from ledgerlink_sandbox.pipedrive.costs import TOKEN_COSTS, spec_operation
+from ledgerlink_sandbox.pipedrive.credentials import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+from ledgerlink_sandbox.pipedrive.openapi import OpenApiSpec
+from tests.sandbox.pipedrive.harness import Harness
 
 SPEC_DIR = OpenApiSpec.directory()
 EXAMPLES = SPEC_DIR / "examples"
@@ -35,8 +35,8 @@ FULL_ADDRESS = {
 def served_operations(pd: Harness) -> set[tuple[str, str, str]]:
     out = set()
     for route in pd.service.routes():
-        operation = spec_operation(getattr(route, "path", ""))
         for method in getattr(route, "methods", None) or ():
+            operation = spec_operation(getattr(route, "path", ""), method)
             if operation and method != "HEAD":
                 out.add((operation[0], method, operation[1]))
     return out

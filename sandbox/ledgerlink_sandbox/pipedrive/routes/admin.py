@@ -28,17 +28,17 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from ledgerlink.sandbox.framework.admin import AdminError, bad_request, read_json
-from ledgerlink.sandbox.pipedrive.credentials import (
+from ledgerlink_sandbox.framework.admin import AdminError, bad_request, read_json
+from ledgerlink_sandbox.pipedrive.credentials import (
     DEFAULT_API_TOKEN,
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
     DEFAULT_SCOPES,
 )
-from ledgerlink.sandbox.pipedrive.render import render, render_note
-from ledgerlink.sandbox.pipedrive.routes.entities import defaults
-from ledgerlink.sandbox.pipedrive.state import State
-from ledgerlink.sandbox.pipedrive.store import NotFound
+from ledgerlink_sandbox.pipedrive.render import render, render_note
+from ledgerlink_sandbox.pipedrive.routes.entities import defaults
+from ledgerlink_sandbox.pipedrive.state import State
+from ledgerlink_sandbox.pipedrive.store import NotFound
 
 ENTITIES = ("organization", "person", "deal", "note")
 _TIMES = (

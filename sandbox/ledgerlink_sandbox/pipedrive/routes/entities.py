@@ -9,10 +9,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ledgerlink.sandbox.pipedrive.fields import ValidationFailed
-from ledgerlink.sandbox.pipedrive.http import api_routes, int_path, json_body, not_found, ok
-from ledgerlink.sandbox.pipedrive.limits import Principal
-from ledgerlink.sandbox.pipedrive.listing import (
+from ledgerlink_sandbox.pipedrive.fields import ValidationFailed
+from ledgerlink_sandbox.pipedrive.http import api_routes, int_path, json_body, not_found, ok
+from ledgerlink_sandbox.pipedrive.limits import Principal
+from ledgerlink_sandbox.pipedrive.listing import (
     SORT_FIELDS,
     paginate,
     parse_bool,
@@ -20,10 +20,10 @@ from ledgerlink.sandbox.pipedrive.listing import (
     parse_int,
     time_filters,
 )
-from ledgerlink.sandbox.pipedrive.payloads import validate_body
-from ledgerlink.sandbox.pipedrive.render import INCLUDABLE, RenderOptions, render
-from ledgerlink.sandbox.pipedrive.state import State
-from ledgerlink.sandbox.pipedrive.store import NotFound, Record
+from ledgerlink_sandbox.pipedrive.payloads import validate_body
+from ledgerlink_sandbox.pipedrive.render import INCLUDABLE, RenderOptions, render
+from ledgerlink_sandbox.pipedrive.state import State
+from ledgerlink_sandbox.pipedrive.store import NotFound, Record
 
 PLURAL = {
     "organization": "organizations",

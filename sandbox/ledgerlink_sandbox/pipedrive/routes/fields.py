@@ -8,19 +8,19 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ledgerlink.sandbox.pipedrive.fields import (
+from ledgerlink_sandbox.pipedrive.fields import (
     CREATABLE_TYPES,
     ValidationFailed,
     field_code,
     subfields_for,
 )
-from ledgerlink.sandbox.pipedrive.http import api_routes, json_body, not_found, ok
-from ledgerlink.sandbox.pipedrive.limits import Principal
-from ledgerlink.sandbox.pipedrive.listing import paginate, parse_csv
-from ledgerlink.sandbox.pipedrive.payloads import not_allowed
-from ledgerlink.sandbox.pipedrive.render import FIELD_NAMESPACES, render_field
-from ledgerlink.sandbox.pipedrive.state import State
-from ledgerlink.sandbox.pipedrive.store import FieldDef
+from ledgerlink_sandbox.pipedrive.http import api_routes, json_body, not_found, ok
+from ledgerlink_sandbox.pipedrive.limits import Principal
+from ledgerlink_sandbox.pipedrive.listing import paginate, parse_csv
+from ledgerlink_sandbox.pipedrive.payloads import not_allowed
+from ledgerlink_sandbox.pipedrive.render import FIELD_NAMESPACES, render_field
+from ledgerlink_sandbox.pipedrive.state import State
+from ledgerlink_sandbox.pipedrive.store import FieldDef
 
 PATHS = {"organization": "/organizationFields", "deal": "/dealFields", "person": "/personFields"}
 

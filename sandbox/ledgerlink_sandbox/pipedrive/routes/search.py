@@ -15,12 +15,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ledgerlink.sandbox.pipedrive.fields import ValidationFailed
-from ledgerlink.sandbox.pipedrive.http import api_routes, ok
-from ledgerlink.sandbox.pipedrive.limits import Principal
-from ledgerlink.sandbox.pipedrive.listing import paginate, parse_bool, parse_csv, parse_int
-from ledgerlink.sandbox.pipedrive.state import State
-from ledgerlink.sandbox.pipedrive.store import Record
+from ledgerlink_sandbox.pipedrive.fields import ValidationFailed
+from ledgerlink_sandbox.pipedrive.http import api_routes, ok
+from ledgerlink_sandbox.pipedrive.limits import Principal
+from ledgerlink_sandbox.pipedrive.listing import paginate, parse_bool, parse_csv, parse_int
+from ledgerlink_sandbox.pipedrive.state import State
+from ledgerlink_sandbox.pipedrive.store import Record
 
 SEARCHABLE_CUSTOM = ("address", "varchar", "text", "varchar_auto", "double", "monetary", "phone")
 FIELDS = {

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ledgerlink.sandbox.pipedrive.http import (
+from ledgerlink_sandbox.pipedrive.http import (
     ApiError,
     api_routes,
     gateway_error,
@@ -19,10 +19,10 @@ from ledgerlink.sandbox.pipedrive.http import (
     ok,
     v1_body,
 )
-from ledgerlink.sandbox.pipedrive.limits import Principal
-from ledgerlink.sandbox.pipedrive.render import render_note, v1_time
-from ledgerlink.sandbox.pipedrive.state import State
-from ledgerlink.sandbox.pipedrive.webhooks import EVENT_ACTIONS, EVENT_OBJECTS
+from ledgerlink_sandbox.pipedrive.limits import Principal
+from ledgerlink_sandbox.pipedrive.render import render_note, v1_time
+from ledgerlink_sandbox.pipedrive.state import State
+from ledgerlink_sandbox.pipedrive.webhooks import EVENT_ACTIONS, EVENT_OBJECTS
 
 _LINKS = {"deal_id": "deal", "person_id": "person", "org_id": "organization"}
 _PINS = ("pinned_to_deal_flag", "pinned_to_organization_flag", "pinned_to_person_flag")

@@ -80,6 +80,8 @@ class ServiceCore:
         self.error_response: Callable[[Scope, int], Response] = _default_error
         self.throttle_response: Callable[[Scope], Response] = _default_throttle
         self.response_headers: Callable[[], list[tuple[str, str]]] = list
+        # Body for a path (or method) no route serves; None keeps Starlette's plain-text answer.
+        self.unknown_route_response: Callable[[Scope, int], Response] | None = None
         self._reset_hooks: list[Callable[[ResetOptions], None]] = []
         self._lock = threading.Lock()
 

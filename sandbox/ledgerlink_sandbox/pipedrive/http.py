@@ -7,26 +7,26 @@ Error bodies (pipedrive.md §2.1, §3.4, §3.5):
 - v2 validation: ``{"success":false,"error":"Validation failed: ...",
   "code":"ERR_SCHEMA_VALIDATION_FAILED"}``;
 - not found: the spec's v2 404 resource ``{"success":false,"error":"...","error_info":...,
-  "data":null,"additional_data":null}``.
+  "data":null,"additional_data":null}``; an unknown path answers the same (v2) or the gateway
+  body (v1, OAuth) with 404.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import Scope
 
 from ledgerlink_sandbox.pipedrive.costs import token_cost
 from ledgerlink_sandbox.pipedrive.fields import ValidationFailed
 from ledgerlink_sandbox.pipedrive.limits import Principal
-
-if TYPE_CHECKING:
-    from ledgerlink_sandbox.pipedrive.state import State
+from ledgerlink_sandbox.pipedrive.state import State
 
 INFO = "Please check developers.pipedrive.com"
 Handler = Callable[[Request, Principal], Awaitable[Response]]
@@ -68,6 +68,23 @@ def not_found(message: str = "Entity was not found") -> ApiError:
 def gateway_error(status: int, message: str) -> JSONResponse:
     body = {"success": False, "error": message, "errorCode": status, "error_info": INFO}
     return JSONResponse(body, status_code=status)
+
+
+def unknown_route(scope: Scope, status: int) -> JSONResponse:
+    """A path (or method) the API does not serve: Pipedrive's JSON error envelope, never a bare
+    404 page (v2: the spec's 404 resource; elsewhere the v1 gateway body). The text is
+    [unverified]."""
+    message = "Unknown method ."
+    if str(scope.get("path", "")).startswith("/api/v2/"):
+        body = {
+            "success": False,
+            "error": message,
+            "error_info": INFO,
+            "data": None,
+            "additional_data": None,
+        }
+        return JSONResponse(body, status_code=404)
+    return gateway_error(404, message)
 
 
 def unauthorized() -> JSONResponse:

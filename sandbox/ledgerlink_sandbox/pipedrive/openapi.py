@@ -173,6 +173,8 @@ class OpenApiSpec:
             else:
                 out[key] = value
         out = self._merge_all_of(out)
+        if self.strict and "allOf" in out:
+            _share_property_names(out["allOf"])
         if self.strict and "properties" in out and "additionalProperties" not in out:
             # Keys the operation's own examples show count as documented (the examples carry
             # a few the schemas forgot, e.g. deals' creator_user_id).
@@ -209,6 +211,16 @@ class OpenApiSpec:
     def operation(self, spec: str, method: str, path: str) -> dict[str, Any]:
         return dict(self.documents[spec]["paths"][path][method.lower()])
 
+    def include_fields(self, spec: str, method: str, path: str) -> frozenset[str]:
+        """The keys the operation's ``include_fields`` parameter may add (documented there, not in
+        the response schema)."""
+        for parameter in self.operation(spec, method, path).get("parameters", []):
+            if "$ref" in parameter:
+                parameter = self._resolve(self.documents[spec], parameter["$ref"])
+            if parameter.get("name") == "include_fields":
+                return frozenset(parameter.get("schema", {}).get("enum", ()))
+        return frozenset()
+
     def token_cost(self, spec: str, method: str, path: str) -> int:
         return int(self.operation(spec, method, path)["x-token-cost"])
 
@@ -231,7 +243,9 @@ class OpenApiSpec:
             content = documented.get("content", {}).get("application/json")
             if content is None:
                 return None
-            extra = _keys(content.get("example")) | (LIVE_ERROR_KEYS if status >= 400 else set())
+            extra = _keys(content.get("example")) | (
+                LIVE_ERROR_KEYS if status >= 400 else self.include_fields(spec, method, path)
+            )
             converted: dict[str, Any] = self.convert(spec, content.get("schema", {}), 0, extra)
             return converted
         if status < 400:
@@ -281,6 +295,25 @@ class OpenApiSpec:
             f"{'/'.join(str(p) for p in error.absolute_path) or '<body>'}: {error.message[:300]}"
             for error in validator.iter_errors(body)
         ]
+
+
+def _share_property_names(parts: list[Any]) -> None:
+    """A key one ``allOf`` part declares is documented for the whole object: every part that
+    restricts its keys, nested ``allOf`` parts included, accepts the keys of all the others."""
+    names: set[str] = set()
+    restricted: list[dict[str, Any]] = []
+    stack = list(parts)
+    while stack:
+        part = stack.pop()
+        if not isinstance(part, dict):
+            continue
+        names |= set(part.get("properties", {}))
+        if "propertyNames" in part:
+            names |= set(part["propertyNames"]["enum"])
+            restricted.append(part)
+        stack.extend(part.get("allOf", []))
+    for part in restricted:
+        part["propertyNames"] = {"enum": sorted(names)}
 
 
 def _keys(example: Any) -> frozenset[str]:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ledgerlink_sandbox.pipedrive.fields import option_label
+from ledgerlink_sandbox.pipedrive.includes import INCLUDABLE, included_value
 from ledgerlink_sandbox.pipedrive.store import FieldDef, Record, Store
 
 KEYS: dict[str, tuple[str, ...]] = {
@@ -101,21 +102,6 @@ KEYS: dict[str, tuple[str, ...]] = {
         "update_time",
     ),
 }
-# Optional keys that only appear when asked for with include_fields (deal: source_lead_id etc.).
-INCLUDABLE: dict[str, tuple[str, ...]] = {
-    "organization": (
-        "open_deals_count",
-        "closed_deals_count",
-        "won_deals_count",
-        "lost_deals_count",
-        "people_count",
-        "notes_count",
-    ),
-    "person": ("open_deals_count", "closed_deals_count", "notes_count"),
-    "deal": ("source_lead_id", "notes_count", "first_won_time"),
-}
-
-
 def iso(value: datetime | None) -> str | None:
     """v2 time format: ``2021-01-01T00:00:00Z``."""
     if value is None:
@@ -161,29 +147,6 @@ def _custom(
     return out
 
 
-def _counts(store: Store, entity: str, record: Record, key: str) -> int:
-    ref = {"organization": "org_id", "person": "person_id", "deal": "deal_id"}[entity]
-    if key == "notes_count":
-        return sum(1 for n in store.rows("note") if n.get(ref) == record["id"] and n["active_flag"])
-    if key == "people_count":
-        return sum(
-            1
-            for p in store.rows("person")
-            if p.get("org_id") == record["id"] and not p["is_deleted"]
-        )
-    status = {
-        "open_deals_count": ("open",),
-        "closed_deals_count": ("won", "lost"),
-        "won_deals_count": ("won",),
-        "lost_deals_count": ("lost",),
-    }[key]
-    return sum(
-        1
-        for d in store.rows("deal")
-        if d.get(ref) == record["id"] and d["status"] in status and not d["is_deleted"]
-    )
-
-
 def render(store: Store, entity: str, record: Record, opts: RenderOptions | None = None) -> Record:
     opts = opts or RenderOptions()
     out = {key: _plain(record.get(key)) for key in KEYS[entity]}
@@ -195,12 +158,8 @@ def render(store: Store, entity: str, record: Record, opts: RenderOptions | None
             if record.get(key) is not None:
                 out[key] = record[key]
     for key in opts.include:
-        if key not in INCLUDABLE.get(entity, ()):
-            continue
-        if key.endswith("_count"):
-            out[key] = _counts(store, entity, record, key)
-        else:
-            out[key] = _plain(record.get(key))
+        if key in INCLUDABLE.get(entity, ()):
+            out[key] = included_value(store, entity, record, key)
     if entity in store.fields:
         out["custom_fields"] = _custom(store.fields[entity], record.get("custom_fields", {}), opts)
     return out

@@ -21,10 +21,10 @@ from ledgerlink_sandbox.pipedrive.credentials import (
     DEFAULT_CLIENT_SECRET,
 )
 from ledgerlink_sandbox.pipedrive.generator import company_for, generate
-from ledgerlink_sandbox.pipedrive.http import gateway_error
+from ledgerlink_sandbox.pipedrive.http import gateway_error, unknown_route
 from ledgerlink_sandbox.pipedrive.limits import Limits
 from ledgerlink_sandbox.pipedrive.oauth import OAuth
-from ledgerlink_sandbox.pipedrive.routes import admin, entities, fields, search, v1
+from ledgerlink_sandbox.pipedrive.routes import admin, entities, fields, search, v1, v1_reads
 from ledgerlink_sandbox.pipedrive.settings import PipedriveSettings
 from ledgerlink_sandbox.pipedrive.state import State
 from ledgerlink_sandbox.pipedrive.store import Store
@@ -64,6 +64,7 @@ class PipedriveService:
         self.core.on_reset(self._reset)
         self.core.error_response = self._error_response
         self.core.throttle_response = self._throttle_response
+        self.core.unknown_route_response = unknown_route
         self.core.response_headers = lambda: [("x-correlation-id", str(uuid.uuid4()))]
         self.core.admin_routes.extend(admin.routes(self.state))
         self._app = build_app(self.core, self.routes())
@@ -81,6 +82,7 @@ class PipedriveService:
             *entities.routes(state),
             *fields.routes(state),
             *v1.routes(state),
+            *v1_reads.routes(state),
             *state.oauth.routes(),
         ]
 

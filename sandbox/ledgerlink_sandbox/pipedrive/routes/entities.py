@@ -11,6 +11,7 @@ from starlette.routing import Route
 
 from ledgerlink_sandbox.pipedrive.fields import ValidationFailed
 from ledgerlink_sandbox.pipedrive.http import api_routes, int_path, json_body, not_found, ok
+from ledgerlink_sandbox.pipedrive.includes import INCLUDABLE
 from ledgerlink_sandbox.pipedrive.limits import Principal
 from ledgerlink_sandbox.pipedrive.listing import (
     SORT_FIELDS,
@@ -21,7 +22,7 @@ from ledgerlink_sandbox.pipedrive.listing import (
     time_filters,
 )
 from ledgerlink_sandbox.pipedrive.payloads import validate_body
-from ledgerlink_sandbox.pipedrive.render import INCLUDABLE, RenderOptions, render
+from ledgerlink_sandbox.pipedrive.render import RenderOptions, render
 from ledgerlink_sandbox.pipedrive.state import State
 from ledgerlink_sandbox.pipedrive.store import NotFound, Record
 

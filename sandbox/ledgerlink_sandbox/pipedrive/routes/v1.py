@@ -22,6 +22,7 @@ from ledgerlink_sandbox.pipedrive.http import (
 from ledgerlink_sandbox.pipedrive.limits import Principal
 from ledgerlink_sandbox.pipedrive.render import render_note, v1_time
 from ledgerlink_sandbox.pipedrive.state import State
+from ledgerlink_sandbox.pipedrive.v1_pages import v1_page
 from ledgerlink_sandbox.pipedrive.webhooks import EVENT_ACTIONS, EVENT_OBJECTS
 
 _LINKS = {"deal_id": "deal", "person_id": "person", "org_id": "organization"}
@@ -72,10 +73,6 @@ async def create_note(state: State, request: Request) -> Response:
 
 async def list_notes(state: State, request: Request) -> Response:
     params = request.query_params
-    start, limit = params.get("start", "0"), params.get("limit", "100")
-    if not start.isdigit() or not limit.isdigit():
-        raise ApiError(gateway_error(400, "start and limit must be integers"))
-    first, size = int(start), min(max(int(limit), 1), 500)
     rows = [n for n in state.store.rows("note") if n["active_flag"]]
     for key in _LINKS:
         wanted = params.get(key)
@@ -86,14 +83,7 @@ async def list_notes(state: State, request: Request) -> Response:
     rows.sort(
         key=lambda n: (n[field], n["id"]), reverse=len(sort) > 1 and sort[1].upper() == "DESC"
     )
-    page = rows[first : first + size]
-    pagination: dict[str, Any] = {
-        "start": first,
-        "limit": size,
-        "more_items_in_collection": first + size < len(rows),
-    }
-    if pagination["more_items_in_collection"]:
-        pagination["next_start"] = first + size
+    page, pagination = v1_page(rows, params)
     return ok([render_note(state.store, n) for n in page], {"pagination": pagination})
 
 

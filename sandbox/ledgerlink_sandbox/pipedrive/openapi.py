@@ -74,6 +74,10 @@ ERRATA_NULLABLE = frozenset(
 # Keys the live gateway adds to the documented error bodies (pipedrive.md §2.1: the 401 carries
 # "error_info" although the spec's example does not).
 LIVE_ERROR_KEYS = frozenset({"error_info"})
+# v1 offset pagination's "next_start": declared by most v1 list operations (e.g. /notes) but not by
+# /recents, whose clients page with it all the same (pipedrive.md §1.4, §6.2: Airbyte's
+# /v1/recents paginator reads additional_data.pagination.next_start).
+LIVE_SUCCESS_KEYS = frozenset({"next_start"})
 _DROP = {
     "example",
     "examples",
@@ -244,7 +248,9 @@ class OpenApiSpec:
             if content is None:
                 return None
             extra = _keys(content.get("example")) | (
-                LIVE_ERROR_KEYS if status >= 400 else self.include_fields(spec, method, path)
+                LIVE_ERROR_KEYS
+                if status >= 400
+                else self.include_fields(spec, method, path) | LIVE_SUCCESS_KEYS
             )
             converted: dict[str, Any] = self.convert(spec, content.get("schema", {}), 0, extra)
             return converted

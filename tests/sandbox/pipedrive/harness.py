@@ -94,7 +94,7 @@ class Harness:
         return self.service.state
 
     def field(self, entity: str, name: str) -> str:
-        return self.state.generated.field_codes[f"{entity}:{name}"]
+        return str(self.state.generated.field_codes[f"{entity}:{name}"])
 
     def settings(self, **values: Any) -> None:
         response = self.admin.patch("/_sandbox/settings", json=values)

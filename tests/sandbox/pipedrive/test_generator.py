@@ -6,13 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 from ledgerlink_sandbox.framework import Clock
 from ledgerlink_sandbox.pipedrive.names import CUSTOMER_COUNTS, customer_names
-from ledgerlink_sandbox.pipedrive.service import build
+from ledgerlink_sandbox.pipedrive.service import PipedriveService, build
 from ledgerlink_sandbox.quickbooks.generator import generate as generate_qbo
 
 AT = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 
-def service(seed: str, size: str = "demo"):
+def service(seed: str, size: str = "demo") -> PipedriveService:
     clock = Clock()
     clock.freeze(AT)
     return build(seed, size, clock)

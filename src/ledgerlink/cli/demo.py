@@ -23,7 +23,7 @@ import psycopg
 
 from ledgerlink import config, db
 from ledgerlink.cli.connect import connect_pipedrive_token, connect_quickbooks
-from ledgerlink.cli.sandbox import NOT_INSTALLED
+from ledgerlink.cli.sandbox import NOT_INSTALLED, is_missing_sandbox
 from ledgerlink.cli.status import status
 from ledgerlink.db import migrations
 from ledgerlink.errors import LedgerlinkError
@@ -118,7 +118,7 @@ def demo(ctx: click.Context, tenant: str) -> None:
     try:
         from ledgerlink_sandbox.sandbox import Sandbox
     except ModuleNotFoundError as exc:
-        if exc.name != "ledgerlink_sandbox":
+        if not is_missing_sandbox(exc):
             raise
         raise click.ClickException(f"the demo needs the sandbox: {NOT_INSTALLED}") from None
 

@@ -21,6 +21,11 @@ NOT_INSTALLED = (
 )
 
 
+def is_missing_sandbox(exc: ModuleNotFoundError) -> bool:
+    """The import failed because the emulators are not installed (not one of their own deps)."""
+    return (exc.name or "").partition(".")[0] == "ledgerlink_sandbox"
+
+
 def sandbox_command() -> click.Command:
     """The emulators' own command group; ``click.ClickException`` where they are not installed."""
     # Imported on use: the distribution is optional, and `ledgerlink` must start without the
@@ -28,7 +33,7 @@ def sandbox_command() -> click.Command:
     try:
         from ledgerlink_sandbox.cli import sandbox as command
     except ModuleNotFoundError as exc:
-        if exc.name != "ledgerlink_sandbox":
+        if not is_missing_sandbox(exc):
             raise
         raise click.ClickException(NOT_INSTALLED) from None
     return command

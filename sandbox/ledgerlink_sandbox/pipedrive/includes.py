@@ -36,7 +36,7 @@ _SHARED = (
     "followers_count",
     "smart_bcc_email",
 )
-_DEAL_COUNTS = (
+DEAL_COUNTS = (
     "open_deals_count",
     "related_open_deals_count",
     "closed_deals_count",
@@ -58,11 +58,11 @@ INCLUDABLE: dict[str, frozenset[str]] = {
             "source_lead_id",
         }
     ),
-    "organization": frozenset({*_SHARED, *_DEAL_COUNTS, "people_count"}),
+    "organization": frozenset({*_SHARED, *DEAL_COUNTS, "people_count"}),
     "person": frozenset(
         {
             *_SHARED,
-            *_DEAL_COUNTS,
+            *DEAL_COUNTS,
             "participant_open_deals_count",
             "participant_closed_deals_count",
             "last_incoming_mail_time",

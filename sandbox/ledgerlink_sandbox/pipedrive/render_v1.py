@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ledgerlink_sandbox.pipedrive.includes import included_value
+from ledgerlink_sandbox.pipedrive.includes import DEAL_COUNTS, included_value
 from ledgerlink_sandbox.pipedrive.render import render_note, v1_time
 from ledgerlink_sandbox.pipedrive.store import Record, Store
 
@@ -19,16 +19,6 @@ _COUNTS = (
     "files_count",
     "notes_count",
     "followers_count",
-)
-_DEAL_COUNTS = (
-    "open_deals_count",
-    "related_open_deals_count",
-    "closed_deals_count",
-    "related_closed_deals_count",
-    "won_deals_count",
-    "related_won_deals_count",
-    "lost_deals_count",
-    "related_lost_deals_count",
 )
 _ADDRESS_PARTS = (
     "subpremise",
@@ -146,7 +136,7 @@ def v1_person(store: Store, person: Record) -> Record:
             person,
             (
                 *_COUNTS,
-                *_DEAL_COUNTS,
+                *DEAL_COUNTS,
                 "participant_open_deals_count",
                 "participant_closed_deals_count",
             ),
@@ -179,7 +169,7 @@ def v1_organization(store: Store, org: Record) -> Record:
         "cc_email": included_value(store, "organization", org, "smart_bcc_email"),
         "address": address.get("value"),
         **_activity_keys(),
-        **_counts(store, "organization", org, (*_COUNTS, *_DEAL_COUNTS, "people_count")),
+        **_counts(store, "organization", org, (*_COUNTS, *DEAL_COUNTS, "people_count")),
     }
     for part in (*_ADDRESS_PARTS, "formatted_address"):
         value = address.get(part)

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ledgerlink.sandbox.framework.runner import free_port_block
+from ledgerlink_sandbox.framework.runner import free_port_block
 
 __all__ = ["free_port_block", "summary", "write"]
 

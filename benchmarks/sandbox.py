@@ -30,8 +30,7 @@ def measure_seed(seed: str, pages: int) -> dict[str, Any]:
         [
             sys.executable,
             "-m",
-            "ledgerlink.cli",
-            "sandbox",
+            "ledgerlink_sandbox.cli",
             "serve",
             "--port",
             str(port),

@@ -33,8 +33,8 @@ from psycopg.conninfo import make_conninfo
 
 from ledgerlink import crypto, db
 from ledgerlink.db import embedded
-from ledgerlink.sandbox.sandbox import Sandbox
 from ledgerlink.tokens import TokenStore
+from ledgerlink_sandbox.sandbox import Sandbox
 from tests.tap_quickbooks.helpers import ENTITY, QUERY_ROUTE, TENANT, Qbo
 
 RESULTS = Path(__file__).resolve().parent / "results" / "tap_quickbooks.json"

@@ -8,12 +8,12 @@ from typing import Any
 import httpx
 import pytest
 
-from ledgerlink.sandbox.quickbooks.service_settings import (
+from ledgerlink.tokens import Grant, TokenStore
+from ledgerlink_sandbox.quickbooks.service_settings import (
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
 )
-from ledgerlink.sandbox.sandbox import Sandbox
-from ledgerlink.tokens import Grant, TokenStore
+from ledgerlink_sandbox.sandbox import Sandbox
 from tests import leakcheck
 
 TOKEN_ROUTE = "POST /oauth2/v1/tokens/bearer"

@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from ledgerlink.sandbox.shipstation.settings import DEFAULT_API_KEY, DEFAULT_API_SECRET
 from ledgerlink.tokens import TokenStore
+from ledgerlink_sandbox.shipstation.settings import DEFAULT_API_KEY, DEFAULT_API_SECRET
 from tests import leakcheck
 from tests.core.conftest import QboSandbox
 

@@ -11,12 +11,12 @@ import httpx
 import psycopg
 import pytest
 
-from ledgerlink.sandbox.pipedrive.credentials import (
+from ledgerlink.tokens import TokenStore
+from ledgerlink_sandbox.pipedrive.credentials import (
     DEFAULT_API_TOKEN,
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
 )
-from ledgerlink.tokens import TokenStore
 from tests import leakcheck
 from tests.core.conftest import QboSandbox
 

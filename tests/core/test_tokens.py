@@ -15,8 +15,8 @@ import psycopg
 import pytest
 
 from ledgerlink import db
-from ledgerlink.sandbox.quickbooks.service_settings import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 from ledgerlink.tokens import ReauthRequired, TokenStore
+from ledgerlink_sandbox.quickbooks.service_settings import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 from tests import leakcheck
 from tests.core.conftest import QboSandbox
 

@@ -11,8 +11,8 @@ import httpx
 from click.testing import CliRunner
 
 from ledgerlink.cli.sandbox import sandbox
-from ledgerlink.sandbox.framework.runner import free_port_block
-from ledgerlink.sandbox.quickbooks.service import realm_id_for
+from ledgerlink_sandbox.framework.runner import free_port_block
+from ledgerlink_sandbox.quickbooks.service import realm_id_for
 
 
 def test_serve_subprocess_serves_all_three_services_until_sigterm() -> None:
@@ -72,3 +72,37 @@ def test_help_on_every_command() -> None:
     for args in (["--help"], ["serve", "--help"], ["env", "--help"]):
         result = CliRunner().invoke(sandbox, args)
         assert result.exit_code == 0 and "Usage" in result.output
+
+
+# Runs the `ledgerlink` command as a checkout without the emulators would: importing them fails.
+_WITHOUT_SANDBOX = (
+    "import sys; sys.modules['ledgerlink_sandbox'] = None; "
+    "from ledgerlink.cli import main; main(sys.argv[1:], prog_name='ledgerlink')"
+)
+
+
+def test_without_the_sandbox_the_cli_says_in_one_line_how_to_get_it() -> None:
+    for args in (["sandbox", "serve", "--port", "9100"], ["sandbox", "env"], ["demo"]):
+        done = subprocess.run(
+            [sys.executable, "-c", _WITHOUT_SANDBOX, *args],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert done.returncode == 1, done.stderr
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1 and "python3 tasks.py setup" in lines[0], done.stderr
+        assert "pip install ./sandbox" in lines[0]
+        assert done.stdout == ""
+
+
+def test_the_sandbox_has_its_own_command() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "ledgerlink_sandbox.cli", "env", "--port", "9100"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert "export LEDGERLINK_PIPEDRIVE_API_URL=http://127.0.0.1:9101" in done.stdout.splitlines()

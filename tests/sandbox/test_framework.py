@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ledgerlink.sandbox.framework import (
+from ledgerlink_sandbox.framework import (
     Clock,
     FaultRule,
     ServiceCore,

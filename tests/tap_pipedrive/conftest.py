@@ -18,10 +18,10 @@ from typing import Any
 import httpx
 import pytest
 
-from ledgerlink.sandbox.framework import Clock, serve_in_thread
-from ledgerlink.sandbox.pipedrive.credentials import DEFAULT_API_TOKEN
-from ledgerlink.sandbox.pipedrive.service import PipedriveService, build
 from ledgerlink.tokens import TokenStore
+from ledgerlink_sandbox.framework import Clock, serve_in_thread
+from ledgerlink_sandbox.pipedrive.credentials import DEFAULT_API_TOKEN
+from ledgerlink_sandbox.pipedrive.service import PipedriveService, build
 from tap_pipedrive.tap import TapPipedrive
 from tests import leakcheck
 

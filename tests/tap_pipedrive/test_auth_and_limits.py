@@ -11,12 +11,12 @@ import httpx
 import pytest
 
 from ledgerlink.pipedrive.errors import PipedriveApiError
-from ledgerlink.sandbox.pipedrive.credentials import (
+from ledgerlink.tokens import Grant, TokenStore
+from ledgerlink_sandbox.pipedrive.credentials import (
     DEFAULT_API_TOKEN,
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
 )
-from ledgerlink.tokens import Grant, TokenStore
 from tests import leakcheck
 from tests.tap_pipedrive.conftest import TENANT, PipedriveSandbox, connect, run_tap
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import httpx
 
-from ledgerlink.sandbox.pipedrive.credentials import DEFAULT_API_TOKEN
+from ledgerlink_sandbox.pipedrive.credentials import DEFAULT_API_TOKEN
 from tests.tap_pipedrive.conftest import START, PipedriveSandbox, run_tap
 
 ENTITIES = {"organizations": "organization", "persons": "person", "deals": "deal"}

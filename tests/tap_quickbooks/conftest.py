@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from ledgerlink.sandbox.quickbooks.service_settings import DEFAULT_CLIENT_SECRET
-from ledgerlink.sandbox.sandbox import Sandbox
+from ledgerlink_sandbox.quickbooks.service_settings import DEFAULT_CLIENT_SECRET
+from ledgerlink_sandbox.sandbox import Sandbox
 from tests import leakcheck
 from tests.tap_quickbooks.helpers import Qbo
 

@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 
 from ledgerlink.quickbooks import query as q
-from ledgerlink.sandbox.sandbox import Sandbox
 from ledgerlink.tokens import TokenStore
+from ledgerlink_sandbox.sandbox import Sandbox
 from tap_quickbooks.tap import TapQuickBooks
 from tests.core.conftest import QboSandbox
 

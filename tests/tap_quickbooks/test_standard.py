@@ -9,9 +9,9 @@ import pytest
 from singer_sdk.testing import SuiteConfig, get_tap_test_class
 
 from ledgerlink import db
-from ledgerlink.sandbox.quickbooks.service_settings import DEFAULT_CLIENT_SECRET
-from ledgerlink.sandbox.sandbox import Sandbox
 from ledgerlink.tokens import TokenStore
+from ledgerlink_sandbox.quickbooks.service_settings import DEFAULT_CLIENT_SECRET
+from ledgerlink_sandbox.sandbox import Sandbox
 from tap_quickbooks.tap import TapQuickBooks
 from tests import leakcheck
 from tests.tap_quickbooks.helpers import TENANT, Qbo

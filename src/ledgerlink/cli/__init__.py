@@ -14,6 +14,7 @@ from ledgerlink.cli.connect import connect, disconnect
 from ledgerlink.cli.db import db
 from ledgerlink.cli.demo import demo
 from ledgerlink.cli.keys import keys
+from ledgerlink.cli.sandbox import sandbox
 from ledgerlink.cli.status import refresh, status
 from ledgerlink.errors import LedgerlinkError
 
@@ -52,16 +53,4 @@ main.add_command(disconnect)
 main.add_command(status)
 main.add_command(refresh)
 main.add_command(demo)
-
-try:
-    from ledgerlink.cli.sandbox import sandbox
-except ImportError:  # the sandbox extra is not installed
-
-    @main.command(name="sandbox", context_settings={"ignore_unknown_options": True})
-    @click.argument("args", nargs=-1, type=click.UNPROCESSED)
-    def _sandbox_missing(args: tuple[str, ...]) -> None:
-        """Local emulators of the three APIs (needs `pip install 'ledgerlink[sandbox]'`)."""
-        raise LedgerlinkError("The sandbox needs the extra: pip install 'ledgerlink[sandbox]'")
-
-else:
-    main.add_command(sandbox)
+main.add_command(sandbox)

@@ -23,6 +23,7 @@ import psycopg
 
 from ledgerlink import config, db
 from ledgerlink.cli.connect import connect_pipedrive_token, connect_quickbooks
+from ledgerlink.cli.sandbox import NOT_INSTALLED, is_missing_sandbox
 from ledgerlink.cli.status import status
 from ledgerlink.db import migrations
 from ledgerlink.errors import LedgerlinkError
@@ -113,10 +114,13 @@ def _raw_counts(dsn: str, schema: str) -> dict[str, int]:
 @click.pass_context
 def demo(ctx: click.Context, tenant: str) -> None:
     """Run the main job against a local sandbox on the embedded defaults."""
+    # Imported on use: the emulators are an optional distribution (see ledgerlink.cli.sandbox).
     try:
-        from ledgerlink.sandbox.sandbox import Sandbox
-    except ImportError as exc:
-        raise click.ClickException("the demo needs: pip install 'ledgerlink[sandbox]'") from exc
+        from ledgerlink_sandbox.sandbox import Sandbox
+    except ModuleNotFoundError as exc:
+        if not is_missing_sandbox(exc):
+            raise
+        raise click.ClickException(f"the demo needs the sandbox: {NOT_INSTALLED}") from None
 
     click.echo("1/5 starting the sandbox (QuickBooks, Pipedrive and ShipStation emulators)")
     with Sandbox(seed="demo").start() as box:

@@ -1,91 +1,53 @@
-"""``ledgerlink sandbox``: run the local emulators and print how to point clients at them.
+"""``ledgerlink sandbox``: the local emulators, where the ``ledgerlink-sandbox`` distribution is.
+
+The emulators are a distribution of their own (``sandbox/`` in the repository, import name
+``ledgerlink_sandbox``, command ``ledgerlink-sandbox``) that neither ledgerlink nor its plugins
+install. The development setup (``python3 tasks.py setup``) installs it, and then
 
     ledgerlink sandbox serve --port 8700 --seed demo   # QBO 8700, Pipedrive 8701, ShipStation 8702
     eval "$(ledgerlink sandbox env --port 8700)"        # LEDGERLINK_* variables for that sandbox
 
-Also runnable as ``python -m ledgerlink.cli.sandbox``. The click group is named ``sandbox`` so the
-``ledgerlink`` entry point can ``add_command`` it. Everything binds 127.0.0.1 only.
+hands its arguments to ``ledgerlink-sandbox``; elsewhere it says in one line how to get it. Also
+runnable as ``python -m ledgerlink.cli.sandbox``.
 """
 
 from __future__ import annotations
 
-import shlex
-import signal
-import sys
-import threading
-import time
-from types import FrameType
-
 import click
 
-DEFAULT_PORT = 8700
-SEED_CHOICES = ("demo", "small", "large")
-
-
-PORT = click.option(
-    "--port",
-    type=int,
-    default=DEFAULT_PORT,
-    show_default=True,
-    help="QuickBooks port; Pipedrive and ShipStation are on the next two ports.",
-)
-SEED = click.option(
-    "--seed",
-    type=click.Choice(SEED_CHOICES),
-    default="demo",
-    show_default=True,
-    help="Data set (deterministic per seed; the QuickBooks realm id depends on it).",
+NOT_INSTALLED = (
+    "the sandbox emulators are not installed: run `python3 tasks.py setup` in a ledgerlink "
+    "checkout (or `pip install ./sandbox` there)"
 )
 
 
-@click.group(name="sandbox")
-def sandbox() -> None:
-    """Local emulators of QuickBooks Online, Pipedrive and ShipStation."""
+def is_missing_sandbox(exc: ModuleNotFoundError) -> bool:
+    """The import failed because the emulators are not installed (not one of their own deps)."""
+    return (exc.name or "").partition(".")[0] == "ledgerlink_sandbox"
 
 
-@sandbox.command()
-@PORT
-@SEED
-def serve(port: int, seed: str) -> None:
-    """Serve the sandbox on 127.0.0.1 until interrupted (Ctrl-C or SIGTERM)."""
-    # Imported here so `--help` and `env` stay fast and need no web stack.
-    from ledgerlink.sandbox.sandbox import Sandbox
-
-    started = time.monotonic()
+def sandbox_command() -> click.Command:
+    """The emulators' own command group; ``click.ClickException`` where they are not installed."""
+    # Imported on use: the distribution is optional, and `ledgerlink` must start without the
+    # web stack the emulators bring.
     try:
-        box = Sandbox(seed=seed).start(port=port)
-    except RuntimeError as exc:  # port in use, typically
-        raise click.ClickException(str(exc)) from exc
-    stop = threading.Event()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    click.echo(f"ledgerlink sandbox (seed {seed}) ready in {time.monotonic() - started:.1f} s")
-    for name, running in box.running.items():
-        click.echo(f"{name:<12} {running.url}")
-    for line in box.describe():
-        click.echo(line)
-    click.echo("Admin: GET <url>/_sandbox/stats, POST <url>/_sandbox/clock, ... (Ctrl-C stops)")
-    sys.stdout.flush()
-    try:
-        while not stop.wait(0.5):
-            pass
-    finally:
-        box.stop()
+        from ledgerlink_sandbox.cli import sandbox as command
+    except ModuleNotFoundError as exc:
+        if not is_missing_sandbox(exc):
+            raise
+        raise click.ClickException(NOT_INSTALLED) from None
+    return command
 
 
-@sandbox.command()
-@PORT
-@SEED
-def env(port: int, seed: str) -> None:
-    """Print `export` lines pointing ledgerlink at a sandbox on PORT."""
-    from ledgerlink.sandbox.sandbox import static_env
-
-    for key, value in static_env(port, seed).items():
-        click.echo(f"export {key}={shlex.quote(value)}")
+@click.command(
+    name="sandbox",
+    add_help_option=False,  # --help goes to the emulators' command, which knows its options
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+)
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def sandbox(args: tuple[str, ...]) -> None:
+    """Local emulators of QuickBooks Online, Pipedrive and ShipStation (serve, env)."""
+    sandbox_command().main(list(args), prog_name="ledgerlink sandbox")
 
 
 if __name__ == "__main__":

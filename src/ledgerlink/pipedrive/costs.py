@@ -1,9 +1,9 @@
 """Daily-budget cost of Pipedrive operations: the official spec's ``x-token-cost``.
 
 Copied from the official OpenAPI documents (``pipedrive-v2-openapi.2026-08-18.yaml`` and
-``pipedrive-v1-openapi.2026-08-18.yaml``) so nobody parses 3 MB of YAML at start-up;
-``tests/sandbox/test_pipedrive_openapi.py`` checks the table against the documents. Clients budget
-with it (``cost_of``) and the sandbox charges with it, so both always agree.
+``pipedrive-v1-openapi.2026-08-18.yaml``) so nobody parses 3 MB of YAML at start-up. Clients
+budget with it (``cost_of``). The sandbox charges from its own table generated from the same
+documents; ``tests/sandbox/pipedrive/test_costs.py`` holds the two against each other.
 Keys: (spec, method, path as written in the spec).
 """
 

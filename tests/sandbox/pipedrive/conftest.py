@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from ledgerlink.sandbox.pipedrive.openapi import OpenApiSpec
-from ledgerlink.sandbox.pipedrive.testing import Harness
+from ledgerlink_sandbox.pipedrive.openapi import OpenApiSpec
+from tests.sandbox.pipedrive.harness import Harness
 
 
 @pytest.fixture(scope="module")

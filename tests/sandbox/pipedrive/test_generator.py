@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
-from ledgerlink.sandbox.framework import Clock
-from ledgerlink.sandbox.pipedrive.names import CUSTOMER_COUNTS, customer_names
-from ledgerlink.sandbox.pipedrive.service import build
+from ledgerlink_sandbox.framework import Clock
+from ledgerlink_sandbox.pipedrive.names import CUSTOMER_COUNTS, customer_names
+from ledgerlink_sandbox.pipedrive.service import PipedriveService, build
+from ledgerlink_sandbox.quickbooks.generator import generate as generate_qbo
 
 AT = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 
-def service(seed: str, size: str = "demo"):
+def service(seed: str, size: str = "demo") -> PipedriveService:
     clock = Clock()
     clock.freeze(AT)
     return build(seed, size, clock)
@@ -85,8 +84,7 @@ def test_deals_span_pipelines_stages_ages_and_deletions() -> None:
 
 
 def test_customer_names_are_the_qbo_generators() -> None:
-    qbo = pytest.importorskip("ledgerlink.sandbox.quickbooks.generator")
-    dataset = qbo.generate("shared-seed", "demo", AT)
+    dataset = generate_qbo("shared-seed", "demo", AT)
     by_id = {int(c["Id"]): c["DisplayName"] for c in dataset.records["Customer"]}
     names = customer_names("shared-seed", "demo")
     assert [by_id[i + 1] for i in range(len(names))] == names

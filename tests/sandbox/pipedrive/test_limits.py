@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from ledgerlink.sandbox.pipedrive.openapi import OpenApiSpec
-from ledgerlink.sandbox.pipedrive.testing import Harness
+from ledgerlink_sandbox.pipedrive.openapi import OpenApiSpec
+from tests.sandbox.pipedrive.harness import Harness
 
 
 @pytest.fixture(autouse=True)

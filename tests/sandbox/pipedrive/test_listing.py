@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from ledgerlink.sandbox.pipedrive.testing import Harness
+from tests.sandbox.pipedrive.harness import Harness
 
 
 @pytest.fixture(autouse=True)

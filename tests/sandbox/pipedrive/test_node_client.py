@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from ledgerlink.sandbox.pipedrive.credentials import DEFAULT_API_TOKEN
-from ledgerlink.sandbox.pipedrive.openapi import OpenApiSpec
-from ledgerlink.sandbox.pipedrive.testing import Harness
+from ledgerlink_sandbox.pipedrive.credentials import DEFAULT_API_TOKEN
+from ledgerlink_sandbox.pipedrive.openapi import OpenApiSpec
+from tests.sandbox.pipedrive.harness import Harness
 
 NODE_DIR = Path(__file__).parent / "node"
 pytestmark = [

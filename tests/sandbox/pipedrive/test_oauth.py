@@ -8,8 +8,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from ledgerlink.sandbox.pipedrive.credentials import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
-from ledgerlink.sandbox.pipedrive.testing import Harness
+from ledgerlink_sandbox.pipedrive.credentials import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+from tests.sandbox.pipedrive.harness import Harness
 
 BASIC = {
     "Authorization": "Basic "

@@ -8,10 +8,10 @@ import csv
 import json
 from typing import Any
 
-from ledgerlink.sandbox.pipedrive.costs import TOKEN_COSTS
-from ledgerlink.sandbox.pipedrive.credentials import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
-from ledgerlink.sandbox.pipedrive.openapi import OpenApiSpec
-from ledgerlink.sandbox.pipedrive.testing import Harness, spec_operation
+from ledgerlink_sandbox.pipedrive.costs import TOKEN_COSTS, spec_operation
+from ledgerlink_sandbox.pipedrive.credentials import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+from ledgerlink_sandbox.pipedrive.openapi import OpenApiSpec
+from tests.sandbox.pipedrive.harness import Harness
 
 SPEC_DIR = OpenApiSpec.directory()
 EXAMPLES = SPEC_DIR / "examples"
@@ -35,8 +35,8 @@ FULL_ADDRESS = {
 def served_operations(pd: Harness) -> set[tuple[str, str, str]]:
     out = set()
     for route in pd.service.routes():
-        operation = spec_operation(getattr(route, "path", ""))
         for method in getattr(route, "methods", None) or ():
+            operation = spec_operation(getattr(route, "path", ""), method)
             if operation and method != "HEAD":
                 out.add((operation[0], method, operation[1]))
     return out
@@ -169,6 +169,9 @@ def exercise_successes(pd: Harness) -> None:
     assert api.get("/api/v1/notes").status_code == 200
     assert api.get(f"/v1/notes/{note.json()['data']['id']}").status_code == 200
     assert api.get("/v1/users/me").status_code == 200
+    for entity in ("deal", "organization", "person", "product", "note", "activity"):
+        assert api.get(f"/v1/{entity}Fields").status_code == 200
+    assert api.get("/v1/recents", params={"since_timestamp": "2020-01-01 00:00:00"}).is_success
     hook = api.post(
         "/v1/webhooks",
         json={
@@ -230,6 +233,10 @@ def exercise_errors(pd: Harness) -> None:
         ("GET", "/v1/notes/999999", None, 404),
         ("POST", "/v1/webhooks", {"subscription_url": "nope"}, 400),
         ("DELETE", "/v1/webhooks/999", None, 404),
+        ("GET", "/v1/recents", None, 400),
+        ("GET", "/v1/recents?since_timestamp=2026-11-01T00:00:00Z", None, 400),
+        ("GET", "/v1/recents?since_timestamp=2026-11-01 00:00:00&items=bogus", None, 400),
+        ("GET", "/v1/dealFields?start=x", None, 400),
     ]
     for entity in ("organization", "deal", "person"):
         path = f"/api/v2/{entity}Fields"
@@ -419,6 +426,8 @@ def _replay_requests(pd: Harness) -> dict[str, tuple[str, str, Any, dict[str, st
         ),
         "v1_get_notes_200": ("GET", "/v1/notes", None, {"limit": "1"}),
         "v1_get_users_me_200": ("GET", "/v1/users/me", None, {}),
+        "v1_get_dealFields_200": ("GET", "/v1/dealFields", None, {}),
+        "v1_get_organizationFields_200": ("GET", "/v1/organizationFields", None, {}),
         "v1_post_webhooks_201": (
             "POST",
             "/v1/webhooks",

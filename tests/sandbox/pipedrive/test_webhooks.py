@@ -14,8 +14,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ledgerlink.sandbox.framework import RunningService, serve_in_thread
-from ledgerlink.sandbox.pipedrive.testing import Harness
+from ledgerlink_sandbox.framework import RunningService, serve_in_thread
+from tests.sandbox.pipedrive.harness import Harness
 
 
 class Receiver:

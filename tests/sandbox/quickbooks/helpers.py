@@ -7,11 +7,11 @@ from typing import Any
 
 import httpx
 
-from ledgerlink.sandbox.quickbooks.service_settings import (
+from ledgerlink_sandbox.quickbooks.service_settings import (
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
 )
-from ledgerlink.sandbox.sandbox import Sandbox
+from ledgerlink_sandbox.sandbox import Sandbox
 
 TID_PATTERN = r"^1-[0-9a-f]{8}-[0-9a-f]{24}$"
 TIME_PATTERN = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}-0[78]:00$"

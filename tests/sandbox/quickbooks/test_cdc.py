@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from ledgerlink.sandbox.quickbooks.store import QboFault, RealmStore
+from ledgerlink_sandbox.quickbooks.store import QboFault, RealmStore
 
 START = datetime(2026, 3, 1, 17, 0, tzinfo=UTC)
 

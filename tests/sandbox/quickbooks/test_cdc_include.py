@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from ledgerlink.quickbooks import query as q
-from ledgerlink.sandbox.sandbox import Sandbox
+from ledgerlink_sandbox.sandbox import Sandbox
 
 
 def test_cdc_renders_invoice_link_when_included() -> None:

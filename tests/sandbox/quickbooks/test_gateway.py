@@ -10,8 +10,8 @@ from xml.etree import ElementTree as ET  # the sandbox's own output, trusted
 import httpx
 import pytest
 
-from ledgerlink.sandbox.quickbooks.gateway import AUTHZ_MESSAGE
-from ledgerlink.sandbox.sandbox import Sandbox
+from ledgerlink_sandbox.quickbooks.gateway import AUTHZ_MESSAGE
+from ledgerlink_sandbox.sandbox import Sandbox
 from tests.sandbox.quickbooks.helpers import TID_PATTERN, TIME_PATTERN, QboClient
 
 SANDBOX = Sandbox(seed="demo").start()
@@ -235,7 +235,7 @@ def test_python_quickbooks_unchanged_but_for_the_base_url(
     from quickbooks import QuickBooks
     from quickbooks.objects.customer import Customer
 
-    from ledgerlink.sandbox.quickbooks.service_settings import (
+    from ledgerlink_sandbox.quickbooks.service_settings import (
         DEFAULT_CLIENT_ID,
         DEFAULT_CLIENT_SECRET,
     )

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from ledgerlink.sandbox.quickbooks.generator import generate
-from ledgerlink.sandbox.quickbooks.ledger import customer_balance
-from ledgerlink.sandbox.quickbooks.store import QboFault, RealmStore
+from ledgerlink_sandbox.quickbooks.generator import generate
+from ledgerlink_sandbox.quickbooks.ledger import customer_balance
+from ledgerlink_sandbox.quickbooks.store import QboFault, RealmStore
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 STAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d-0[78]:00$")

@@ -13,11 +13,11 @@ from intuitlib.client import AuthClient
 from intuitlib.enums import Scopes
 from intuitlib.exceptions import AuthClientError
 
-from ledgerlink.sandbox.quickbooks.service_settings import (
+from ledgerlink_sandbox.quickbooks.service_settings import (
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
 )
-from ledgerlink.sandbox.sandbox import Sandbox
+from ledgerlink_sandbox.sandbox import Sandbox
 from tests.sandbox.quickbooks.helpers import BASIC, TID_PATTERN, QboClient
 
 SANDBOX = Sandbox(seed="demo").start()

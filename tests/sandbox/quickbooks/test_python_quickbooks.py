@@ -8,8 +8,8 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from ledgerlink.sandbox.quickbooks.service_settings import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
-from ledgerlink.sandbox.sandbox import Sandbox
+from ledgerlink_sandbox.quickbooks.service_settings import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+from ledgerlink_sandbox.sandbox import Sandbox
 
 
 @pytest.fixture(scope="module")

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ledgerlink.sandbox.quickbooks.generator import generate
-from ledgerlink.sandbox.quickbooks.query import parse
-from ledgerlink.sandbox.quickbooks.store import QboFault, RealmStore
+from ledgerlink_sandbox.quickbooks.generator import generate
+from ledgerlink_sandbox.quickbooks.query import parse
+from ledgerlink_sandbox.quickbooks.store import QboFault, RealmStore
 
 NOW = datetime(2026, 6, 15, 18, 30, tzinfo=UTC)
 

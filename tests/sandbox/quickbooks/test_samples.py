@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from ledgerlink.sandbox.quickbooks.generator import generate
-from ledgerlink.sandbox.quickbooks.store import RealmStore
-from ledgerlink.sandbox.reference import reference_dir
+from ledgerlink_sandbox.quickbooks.generator import generate
+from ledgerlink_sandbox.quickbooks.store import RealmStore
+from ledgerlink_sandbox.reference import reference_dir
 
 SAMPLES = reference_dir() / "quickbooks-samples"
 NOW = datetime(2023, 2, 18, 21, 0, tzinfo=UTC)

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from ledgerlink.sandbox.quickbooks.store import QboFault, RealmStore
+from ledgerlink_sandbox.quickbooks.store import QboFault, RealmStore
 
 
 class Clock:

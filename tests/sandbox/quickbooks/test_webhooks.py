@@ -17,11 +17,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ledgerlink.sandbox.framework import build_app, serve_in_thread
-from ledgerlink.sandbox.framework.clock import Clock
-from ledgerlink.sandbox.framework.service import ServiceCore
-from ledgerlink.sandbox.quickbooks.webhooks import retry_delay, sign
-from ledgerlink.sandbox.sandbox import Sandbox
+from ledgerlink_sandbox.framework import build_app, serve_in_thread
+from ledgerlink_sandbox.framework.clock import Clock
+from ledgerlink_sandbox.framework.service import ServiceCore
+from ledgerlink_sandbox.quickbooks.webhooks import retry_delay, sign
+from ledgerlink_sandbox.sandbox import Sandbox
 from tests.sandbox.quickbooks.helpers import QboClient
 
 SANDBOX = Sandbox(seed="demo").start()

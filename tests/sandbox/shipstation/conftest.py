@@ -11,8 +11,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from ledgerlink.sandbox.framework import Clock, ResetOptions, serve_in_thread
-from ledgerlink.sandbox.shipstation.service import (
+from ledgerlink_sandbox.framework import Clock, ResetOptions, serve_in_thread
+from ledgerlink_sandbox.shipstation.service import (
     DEFAULT_API_KEY,
     DEFAULT_API_SECRET,
     ShipStationService,

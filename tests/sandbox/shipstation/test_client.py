@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from ledgerlink.sandbox.framework import Clock, serve_in_thread
-from ledgerlink.sandbox.shipstation.service import (
+from ledgerlink_sandbox.framework import Clock, serve_in_thread
+from ledgerlink_sandbox.shipstation.service import (
     DEFAULT_API_KEY,
     DEFAULT_API_SECRET,
     ShipStationService,

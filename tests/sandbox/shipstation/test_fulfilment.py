@@ -13,9 +13,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ledgerlink.sandbox.framework import serve_in_thread
-from ledgerlink.sandbox.shipstation.dataset import MANUAL_STORE_ID, WOO_STORE_ID
-from ledgerlink.sandbox.shipstation.service import (
+from ledgerlink_sandbox.framework import serve_in_thread
+from ledgerlink_sandbox.shipstation.dataset import MANUAL_STORE_ID, WOO_STORE_ID
+from ledgerlink_sandbox.shipstation.service import (
     DEFAULT_API_KEY,
     DEFAULT_API_SECRET,
     ShipStationService,

@@ -8,9 +8,9 @@ from typing import Any
 import httpx
 import pytest
 
-from ledgerlink.sandbox.framework import Clock
-from ledgerlink.sandbox.shipstation.dataset import MANUAL_STORE_ID, WOO_STORE_ID
-from ledgerlink.sandbox.shipstation.service import (
+from ledgerlink_sandbox.framework import Clock
+from ledgerlink_sandbox.shipstation.dataset import MANUAL_STORE_ID, WOO_STORE_ID
+from ledgerlink_sandbox.shipstation.service import (
     DEFAULT_API_KEY,
     DEFAULT_API_SECRET,
     ShipStationService,

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import httpx
 
-from ledgerlink.sandbox.shipstation.service import (
+from ledgerlink_sandbox.shipstation.service import (
     ShipStationService,
 )
 

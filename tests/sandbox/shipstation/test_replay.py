@@ -16,8 +16,8 @@ from typing import Any
 
 import httpx
 
-from ledgerlink.sandbox.reference import reference_dir
-from ledgerlink.sandbox.shipstation.service import (
+from ledgerlink_sandbox.reference import reference_dir
+from ledgerlink_sandbox.shipstation.service import (
     ShipStationService,
 )
 

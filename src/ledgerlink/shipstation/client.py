@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 
+from ledgerlink.retry import Backoff
 from ledgerlink.shipstation.errors import (
     Category,
     ShipStationApiError,
@@ -111,6 +112,7 @@ class ShipStationV1:
         pacer: RatePacer | None = None,
         retry: ShipStationRetry | None = None,
         margin: int = 1,
+        backoff: Backoff | None = None,
     ) -> None:
         self._source = credentials
         self._creds = credentials()
@@ -131,6 +133,8 @@ class ShipStationV1:
             transient_exceptions=(httpx.TransportError,),
             unsent_exceptions=(httpx.ConnectError, httpx.ConnectTimeout),
         )
+        if backoff is not None:
+            self._retry.backoff = backoff
         self.requests = 0  # requests sent by this client, retries included
 
     @classmethod
@@ -323,10 +327,10 @@ class ShipStationV1:
         current = self.get_order(order.order_id)
         if current is None:
             raise OrderLocked(order, "it no longer exists in ShipStation (deleted or merged)")
-        if not current.open:
-            raise OrderLocked(current, f"its status is {current.status}")
         if current.merged_or_split:
             raise OrderLocked(current, "it was split or merged in ShipStation")
+        if not current.open:
+            raise OrderLocked(current, f"its status is {current.status}")
         return current
 
     def update_order(self, order: Order, changes: Mapping[str, Any]) -> Order:

@@ -17,6 +17,7 @@ from ledgerlink.shipstation import (
     MissingOrderKey,
     OrderLocked,
     ShipStationApiError,
+    ShipStationError,
     ShipStationV1,
 )
 from ledgerlink.shipstation.limits import RatePacer
@@ -72,6 +73,8 @@ def test_an_order_without_key_is_never_sent(client: ShipStationV1, api: httpx.Cl
         client.upsert_orders(
             [order_payload("QB-fine"), {**order_payload("QB-nokey"), "orderKey": ""}]
         )
+    with pytest.raises(ShipStationError, match="orderKey key-QB-twice appears twice"):
+        client.upsert_orders([order_payload("QB-twice"), order_payload("QB-twice")])
     assert stats(api).get("POST /orders/createorders", 0) == 0
 
 

@@ -14,6 +14,7 @@ it may have reached ShipStation.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -220,6 +221,10 @@ class ShipStationV1:
     # --- orders -----------------------------------------------------------------------------
     def upsert_orders(self, orders: Sequence[Mapping[str, Any]]) -> list[OrderResult]:
         keys = [_require_key(o) for o in orders]
+        twice = sorted(k for k, n in Counter(keys).items() if n > 1)
+        if twice:
+            # In one request the second would silently overwrite the first.
+            raise ShipStationError(f"orderKey {twice[0]} appears twice in one bulk write")
         results: list[OrderResult] = []
         for start in range(0, len(orders), BULK_MAX):
             batch = orders[start : start + BULK_MAX]

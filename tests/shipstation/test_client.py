@@ -241,3 +241,16 @@ def test_a_429_burst_waits_for_the_reset_and_loses_nothing(
         assert client.pacer.waited > 0
     finally:
         service.clock.freeze(FROZEN)
+
+
+def test_the_key_pair_never_reaches_the_logs(
+    client: ShipStationV1, api: httpx.Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    pair = api.get("/_sandbox/credentials").json()
+    api.post("/_sandbox/faults", json=[{"kind": "status", "status": 500, "count": 1}])
+    with caplog.at_level("DEBUG"):
+        client.upsert_orders([order_payload("QB-log-1")])
+        client.orders_by_number("QB-log-1")
+    assert "retrying" in caplog.text  # the retry was logged ...
+    assert pair["apiKey"] not in caplog.text and pair["apiSecret"] not in caplog.text
+    assert "Basic " not in caplog.text  # ... without the Authorization header

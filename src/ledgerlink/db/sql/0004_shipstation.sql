@@ -17,6 +17,8 @@ CREATE TABLE qbo_reference (
 ALTER TABLE invoice_order_map
     ADD COLUMN realm_id              text,         -- QuickBooks company of the invoice
     ADD COLUMN order_status          text,         -- ShipStation orderStatus last sent or read
+    ADD COLUMN paid_on               date,         -- the order's paymentDate: kept, so a later
+                                                   -- run without the payment sends the same
     ADD COLUMN payload_digest        text,         -- SHA-256 of the order body last sent: an
                                                    -- unchanged invoice sends nothing
     ADD COLUMN attempts              integer NOT NULL DEFAULT 0,  -- failed sends so far

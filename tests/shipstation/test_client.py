@@ -17,6 +17,7 @@ from ledgerlink.shipstation import (
     MissingOrderKey,
     OrderLocked,
     ShipStationApiError,
+    ShipStationClient,
     ShipStationError,
     ShipStationV1,
 )
@@ -254,3 +255,8 @@ def test_the_key_pair_never_reaches_the_logs(
     assert "retrying" in caplog.text  # the retry was logged ...
     assert pair["apiKey"] not in caplog.text and pair["apiSecret"] not in caplog.text
     assert "Basic " not in caplog.text  # ... without the Authorization header
+
+
+def test_the_v1_client_is_a_shipstation_client(client: ShipStationV1) -> None:
+    adapter: ShipStationClient = client  # mypy checks the protocol; a V2 adapter must too
+    assert adapter.orders_by_number("QB-none-1") == [] and adapter.get_order(1) is None

@@ -260,3 +260,30 @@ def test_the_key_pair_never_reaches_the_logs(
 def test_the_v1_client_is_a_shipstation_client(client: ShipStationV1) -> None:
     adapter: ShipStationClient = client  # mypy checks the protocol; a V2 adapter must too
     assert adapter.orders_by_number("QB-none-1") == [] and adapter.get_order(1) is None
+
+
+def test_family_follows_splits_of_splits_and_bulk_reports_locked_orders(
+    client: ShipStationV1, api: httpx.Client
+) -> None:
+    parent = client.upsert_order(order_payload("QB-fam-3"))
+    child = api.post(
+        f"/_sandbox/orders/{parent.order_id}/split",
+        json={"parts": [{"items": [{"lineItemKey": "2", "quantity": 2}]}]},
+    ).json()["children"][0]
+    grandchild = api.post(
+        f"/_sandbox/orders/{child['orderId']}/split",
+        json={"parts": [{"items": [{"lineItemKey": "2", "quantity": 1}]}]},
+    ).json()["children"][0]
+    family = client.order_family("QB-fam-3")
+    assert [o.order_id for o in family] == [
+        parent.order_id,
+        child["orderId"],
+        grandchild["orderId"],
+    ]
+    assert sum(o.quantity for o in family) == 5  # a split only moves quantities around
+
+    other = client.upsert_order(order_payload("QB-fam-4"))
+    api.post(f"/_sandbox/orders/{other.order_id}/cancel")
+    results = client.upsert_orders([order_payload("QB-fam-4"), order_payload("QB-fam-5")])
+    assert [r.success for r in results] == [False, True]
+    assert "cannot be updated" in (results[0].error or "")

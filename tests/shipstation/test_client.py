@@ -22,6 +22,7 @@ from ledgerlink.shipstation import (
     ShipStationV1,
 )
 from ledgerlink.shipstation.limits import RatePacer
+from ledgerlink.tokens import TokenStore
 from tests.shipstation.conftest import TENANT, order_payload, stats
 
 FROZEN = datetime(2026, 3, 2, 18, 0, tzinfo=UTC)
@@ -287,3 +288,15 @@ def test_family_follows_splits_of_splits_and_bulk_reports_locked_orders(
     results = client.upsert_orders([order_payload("QB-fam-4"), order_payload("QB-fam-5")])
     assert [r.success for r in results] == [False, True]
     assert "cannot be updated" in (results[0].error or "")
+
+
+def test_a_connection_without_v1_keys_is_refused_before_any_request(
+    clean_db: str, api: httpx.Client
+) -> None:
+    TokenStore().save(
+        TENANT, "shipstation", auth_kind="api_token", api_url=str(api.base_url),
+        secrets={"api_token": "v2-style-api-key-0123456789"},
+    )  # fmt: skip
+    with pytest.raises(ShipStationError, match="has no V1 API key and secret; reconnect with"):
+        ShipStationV1.for_tenant(TENANT)
+    assert stats(api) == {}

@@ -191,3 +191,29 @@ def audit(
                 rows,
             )
     return len(rows)
+
+
+def cached_fields(
+    conn: Connection, tenant: str, entity: str, max_age_seconds: float
+) -> list[dict[str, Any]] | None:
+    """The field definitions stored for the company, unless older than ``max_age_seconds``."""
+    row = conn.execute(
+        "SELECT definitions FROM pipedrive_fields WHERE tenant = %s AND entity = %s"
+        " AND fetched_at > now() - make_interval(secs => %s)",
+        (tenant, entity, max_age_seconds),
+    ).fetchone()
+    return None if row is None else list(row["definitions"])
+
+
+def save_fields(
+    conn: Connection, tenant: str, entity: str, definitions: Sequence[Mapping[str, Any]]
+) -> None:
+    conn.execute(
+        """
+        INSERT INTO pipedrive_fields (tenant, entity, definitions, fetched_at)
+        VALUES (%s, %s, %s, now())
+        ON CONFLICT (tenant, entity) DO UPDATE
+            SET definitions = EXCLUDED.definitions, fetched_at = now()
+        """,
+        (tenant, entity, Jsonb([dict(d) for d in definitions])),
+    )

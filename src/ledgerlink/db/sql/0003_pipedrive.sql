@@ -29,3 +29,14 @@ ALTER TABLE sync_audit
     ADD CONSTRAINT sync_audit_action_check
         CHECK (action IN ('create', 'update', 'skip', 'noop', 'fail', 'ambiguous')),
     ADD COLUMN dry_run boolean NOT NULL DEFAULT false;
+
+-- The company's field definitions as last read (GET /api/v2/<entity>Fields), so a run with
+-- nothing to write makes no request at all; refreshed when older than the target allows or when
+-- Pipedrive refuses a field key.
+CREATE TABLE pipedrive_fields (
+    tenant      tenant_name NOT NULL,
+    entity      text NOT NULL CHECK (entity IN ('organization', 'person', 'deal')),
+    definitions jsonb NOT NULL,
+    fetched_at  timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (tenant, entity)
+);

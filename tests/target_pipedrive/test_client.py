@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from ledgerlink import db
 from ledgerlink.pipedrive.client import PipedriveClient
@@ -146,7 +147,7 @@ def _option(client: PipedriveClient, code: str, label: str) -> int:
     return int(next(o["id"] for o in field["options"] if o["label"] == label))
 
 
-def _read(client: PipedriveClient, org_id: int) -> dict[str, object]:
+def _read(client: PipedriveClient, org_id: int) -> dict[str, Any]:
     org = client.organization(org_id)
     assert org is not None
     return org

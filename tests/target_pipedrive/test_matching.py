@@ -57,13 +57,14 @@ def test_matching_never_picks_an_ambiguous_candidate(
     carriers = [
         o for o in orgs if o["qbo"] == customer and claimed.get(o["id"]) in (None, customer)
     ]
+    org_id = found.org_id
     if found.how is How.EXTERNAL_ID:
-        assert carriers == [by_id[found.org_id]]
+        assert org_id is not None and carriers == [by_id[org_id]]
     elif found.how is How.NAME:
-        assert not carriers
-        assert same_name == [by_id[found.org_id]]
-        assert by_id[found.org_id]["qbo"] in (None, customer)
-        assert claimed.get(found.org_id) in (None, customer)
+        assert org_id is not None and not carriers
+        assert same_name == [by_id[org_id]]
+        assert by_id[org_id]["qbo"] in (None, customer)
+        assert claimed.get(org_id) in (None, customer)
     elif found.how is How.AMBIGUOUS:
         assert found.org_id is None
         assert len(found.candidates) > 1

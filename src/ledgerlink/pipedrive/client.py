@@ -46,6 +46,7 @@ class PipedriveClient:
         limits: Limits | None = None,
         backoff: Backoff | None = None,
         transport: httpx.BaseTransport | None = None,
+        timeout: float = 30.0,
     ) -> PipedriveClient:
         """A client for the tenant's Pipedrive connection; ``base_url`` overrides the host the
         connection stored (tests, proxies)."""
@@ -58,6 +59,7 @@ class PipedriveClient:
                 limits=limits,
                 backoff=backoff,
                 transport=transport,
+                timeout=timeout,
             )
         )
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from target_pipedrive.fieldmap import resolve
 from target_pipedrive.mapping import MappingConfig, MappingError, Policy
 from tests.target_pipedrive.conftest import customer
 
-DEFINITIONS = [
+DEFINITIONS: list[dict[str, Any]] = [
     {"field_code": "name", "field_name": "Name", "field_type": "varchar", "is_custom_field": False},
     {"field_code": "address", "field_name": "Address", "field_type": "address"},
     {"field_code": "website", "field_name": "Website", "field_type": "varchar"},
@@ -16,7 +18,7 @@ DEFINITIONS = [
 ]
 
 
-def _custom(code: str, name: str, kind: str, *labels: str) -> dict[str, object]:
+def _custom(code: str, name: str, kind: str, *labels: str) -> dict[str, Any]:
     options = [{"id": n, "label": label} for n, label in enumerate(labels, 1)] or None
     return {
         "field_code": code,

@@ -143,3 +143,26 @@ def test_every_customer_maps_to_one_organization_and_a_rerun_is_free(
     assert second.actions == Counter(
         {"noop": len(customers) - len(first.ambiguous), "ambiguous": len(first.ambiguous)}
     )
+    # 1 % of the customers change in QuickBooks: exactly their organizations get one PATCH each,
+    # carrying only the changed field.
+    linked = sorted((c for c in customers if c["Id"] not in first.ambiguous), key=lambda c: c["Id"])
+    changed_ids = {c["Id"] for c in linked[:: len(linked) // 10][:10]}
+    edited = [
+        {**c, "PrimaryPhone": {"FreeFormNumber": f"555-0199 ext {c['Id']}"}}
+        if c["Id"] in changed_ids
+        else c
+        for c in customers
+    ]
+    third, client = _sync(edited, "third")
+    assert company.requests() == requests + len(changed_ids)
+    assert client.usage().by_operation == {
+        "PATCH /api/v2/organizations/{id}": (len(changed_ids), 5 * len(changed_ids))
+    }
+    assert third.actions["update"] == len(changed_ids)
+    with db.connection() as conn:
+        audited = conn.execute(
+            "SELECT source_key, changed FROM sync_audit WHERE run_id = 'third'"
+            " AND action = 'update'",
+        ).fetchall()
+    assert {r["source_key"] for r in audited} == changed_ids
+    assert all(set(r["changed"]) == {"Phone"} for r in audited)

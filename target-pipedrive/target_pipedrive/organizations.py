@@ -101,7 +101,8 @@ class OrganizationSync:
                 for cid, m in self._mappings.items()
                 if m.linked and m.pipedrive_org_id is not None
             }
-            orgs = self.client.organizations()
+            # Only the mapped custom fields: the pages are smaller, the cost is the same.
+            orgs = self.client.organizations(self.fields.custom_codes)
             self._index = OrgIndex.build(orgs, self.fields.external_id, claimed)
         return self._index
 

@@ -140,8 +140,8 @@ def _entry(raw: Any, index: int, known: Mapping[str, FieldMapping]) -> FieldMapp
     if not isinstance(raw, Mapping) or not isinstance(raw.get("field"), str):
         raise MappingError(f"{where}: each entry needs a 'field' (an organization field name)")
     name = " ".join(raw["field"].split())
-    if not name:
-        raise MappingError(f"{where}: 'field' is empty")
+    if not name or len(name) > 255:  # Pipedrive's limit for a field name
+        raise MappingError(f"{where}: 'field' must be 1 to 255 characters")
     base = known.get(normalize_field_name(name))
     source = raw.get("source", base.source if base else None)
     paths = (source,) if isinstance(source, str) else tuple(source or ())

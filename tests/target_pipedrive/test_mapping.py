@@ -61,6 +61,7 @@ def test_an_entry_overrides_a_default_and_adds_any_path() -> None:
     ("entry", "message"),
     [
         ({"source": "Id"}, "needs a 'field'"),
+        ({"field": "x" * 256, "source": "Id"}, "1 to 255 characters"),
         ({"field": "X", "source": "Id", "policy": "sometimes"}, "'policy' must be one of"),
         ({"field": "X", "source": "Id", "type": "blob"}, "'type' must be one of"),
         ({"field": "X"}, "'source' must be"),

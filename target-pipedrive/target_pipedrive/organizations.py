@@ -85,6 +85,7 @@ class OrganizationSync:
         self._fields: OrgFields | None = None
         self._index: OrgIndex | None = None
         self._mappings: dict[str, OrgMapping] = {}
+        self._refreshed = False  # field definitions read again this run after a refusal
 
     # -- lazily, only when a record needs them -----------------------------------------------
     @property
@@ -149,7 +150,16 @@ class OrganizationSync:
             log.error("Skipped %s", entry.error)
             return self._audit(entry)
         try:
-            entry = self._decide(customer, record)
+            try:
+                entry = self._decide(customer, record)
+            except PipedriveApiError as error:
+                if self._refreshed or not _refused_field(error):
+                    raise
+                # A custom field of the stored definitions is gone: read them again, once.
+                log.warning("Pipedrive refused a field key (%s); reading the fields again", error)
+                self._refreshed = True
+                self._fields = self.setup.fields(refresh=True)
+                entry = self._decide(customer, record)
         except (PipedriveApiError, WriteOutcomeUnknown) as error:
             log.error("Customer %s: %s", customer, error)
             entry = AuditEntry(STREAM, customer, "fail", error=str(error))
@@ -193,8 +203,10 @@ class OrganizationSync:
             store.mark_pending(conn, self.tenant, customer)
         org = self.client.create_organization(fields.body(diff.values(changes)))
         org_id = int(org["id"])
+        pushed = diff.applied({}, changes)
         with db.connection(self.database_url) as conn:
-            store.link(conn, self.tenant, customer, org_id, "created", diff.applied({}, changes))
+            store.link(conn, self.tenant, customer, org_id, "created", pushed)
+        self._remember(customer, org_id, "created", pushed)
         if self._index is not None:
             self._index.add(org, customer)
             self._index.claim(org_id, customer)
@@ -233,12 +245,14 @@ class OrganizationSync:
                     raise
                 return self._relink(customer, desired)
         pushed = diff.applied(baseline, changes)
+        method = mapping.match_method if found.how is How.MAPPED and mapping else found.how.value
         with db.connection(self.database_url) as conn:
             if found.how is How.MAPPED:
                 if changes:
                     store.save_last_pushed(conn, self.tenant, customer, pushed)
             else:
                 store.link(conn, self.tenant, customer, org_id, found.how.value, pushed)
+        self._remember(customer, org_id, method or found.how.value, pushed)
         if self._index is not None:
             self._index.claim(org_id, customer)
         return AuditEntry(STREAM, customer, action, str(org_id), changed)
@@ -263,7 +277,19 @@ class OrganizationSync:
             )
         return self._update(customer, desired, found, None)
 
+    def _remember(self, customer: str, org_id: int, method: str, pushed: Mapping[str, Any]) -> None:
+        """Keep the run's view of the mapping current: a customer seen twice in one batch is
+        compared with what the first record wrote."""
+        self._mappings[customer] = OrgMapping(
+            customer, org_id, "linked", method, dict(pushed), True, ()
+        )
+
     def _audit(self, entry: AuditEntry) -> AuditEntry:
         with db.connection(self.database_url) as conn:
             store.audit(conn, self.tenant, self.run_id, [entry], dry_run=self.dry_run)
         return entry
+
+
+def _refused_field(error: PipedriveApiError) -> bool:
+    """A v2 validation error naming a custom field key (e.g. one deleted since it was read)."""
+    return error.status == 400 and "custom_fields" in error.message

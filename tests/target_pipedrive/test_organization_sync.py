@@ -132,3 +132,38 @@ def test_a_refused_record_is_audited_and_the_others_land(
     assert set(summary.failures) == {"9102", "?"}
     assert "HTTP 400" in summary.failures["9102"]
     assert _named(pd, "Fine Two") and not _named(pd, "Refused")
+
+
+def test_a_customer_seen_twice_in_a_batch_ends_as_its_last_record(
+    pd: PipedriveSandbox, client: PipedriveClient
+) -> None:
+    first = customer("9201", "Twice Ltd", PrimaryPhone={"FreeFormNumber": "555-0001"})
+    _sync(client, "one", first)
+    changed = {**first, "PrimaryPhone": {"FreeFormNumber": "555-0002"}}
+    summary = _sync(client, "two", changed, first)  # changed, then changed back
+    assert summary.actions == {"update": 2}
+    org = _named(pd, "Twice Ltd")[0]
+    phone = next(
+        f["field_code"] for f in client.organization_fields() if f["field_name"] == "Phone"
+    )
+    assert org["custom_fields"][phone] == "555-0001"
+    assert _sync(client, "three", first).actions == {"noop": 1}
+
+
+def test_a_custom_field_deleted_in_pipedrive_is_read_again_and_recreated(
+    pd: PipedriveSandbox, client: PipedriveClient
+) -> None:
+    record = customer("9301", "Field Gone Inc", PrimaryPhone={"FreeFormNumber": "555-0100"})
+    _sync(client, "before", record)
+    phone = next(
+        f["field_code"] for f in client.organization_fields() if f["field_name"] == "Phone"
+    )
+    client.http.request("DELETE", f"/api/v2/organizationFields/{phone}")
+    changed = {**record, "PrimaryPhone": {"FreeFormNumber": "555-0199"}}
+    summary = _sync(client, "after", changed)
+    assert summary.actions == {"update": 1}
+    recreated = next(
+        f["field_code"] for f in client.organization_fields() if f["field_name"] == "Phone"
+    )
+    assert recreated != phone
+    assert _named(pd, "Field Gone Inc")[0]["custom_fields"][recreated] == "555-0199"

@@ -239,10 +239,14 @@ class OrganizationSync:
             return AuditEntry(STREAM, customer, action, str(org_id), changed)
         if changes:
             try:
-                self.client.patch_organization(org_id, fields.body(diff.values(changes)))
+                answer = self.client.patch_organization(org_id, fields.body(diff.values(changes)))
             except PipedriveApiError as error:
                 if found.how is not How.MAPPED or not is_not_found(error):
                     raise
+                return self._relink(customer, desired)
+            if answer.get("is_deleted") and found.how is How.MAPPED:
+                # Pipedrive may accept a PATCH of a deleted organization (reference §1.11):
+                # a deleted organization is as stale as a missing one.
                 return self._relink(customer, desired)
         pushed = diff.applied(baseline, changes)
         method = mapping.match_method if found.how is How.MAPPED and mapping else found.how.value

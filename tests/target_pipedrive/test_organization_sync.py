@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from ledgerlink import db
 from ledgerlink.pipedrive.client import PipedriveClient
 from ledgerlink.pipedrive.limits import Reserve
@@ -167,3 +169,25 @@ def test_a_custom_field_deleted_in_pipedrive_is_read_again_and_recreated(
     )
     assert recreated != phone
     assert _named(pd, "Field Gone Inc")[0]["custom_fields"][recreated] == "555-0199"
+
+
+@pytest.mark.parametrize("deleted_patch", ["404", "200"])
+def test_a_deleted_organization_is_replaced_not_patched_blindly(
+    pd: PipedriveSandbox, client: PipedriveClient, deleted_patch: str
+) -> None:
+    pd.settings(deleted_patch=deleted_patch)  # Pipedrive's answer is unverified: both ways
+    record = customer("9401", "Deleted Later Co", PrimaryPhone={"FreeFormNumber": "555-0100"})
+    _sync(client, "linked", record)
+    gone = _named(pd, "Deleted Later Co")[0]["id"]
+    pd.delete("organization", gone)
+    changed = {**record, "PrimaryPhone": {"FreeFormNumber": "555-0199"}}
+    summary = _sync(client, "relinked", changed)
+    assert summary.actions == {"create": 1}
+    [replacement] = _named(pd, "Deleted Later Co")
+    assert replacement["id"] != gone
+    with db.connection() as conn:
+        row = conn.execute(
+            "SELECT pipedrive_org_id, match_method FROM customer_org_map"
+            " WHERE qbo_customer_id = '9401'"
+        ).fetchone()
+    assert row == {"pipedrive_org_id": replacement["id"], "match_method": "created"}

@@ -27,7 +27,7 @@ from ledgerlink import db
 from ledgerlink.pipedrive.client import PipedriveClient
 from ledgerlink.pipedrive.errors import PipedriveApiError
 from ledgerlink.pipedrive.limits import BudgetReserveReached
-from ledgerlink.pipedrive.transport import WriteOutcomeUnknown, is_not_found
+from ledgerlink.pipedrive.transport import Usage, WriteOutcomeUnknown, is_not_found
 from target_pipedrive import diff, store
 from target_pipedrive import values as v
 from target_pipedrive.fieldmap import OrgFields
@@ -48,6 +48,7 @@ class RunSummary:
     failures: dict[str, str] = field(default_factory=dict)
     stopped: BudgetReserveReached | None = None
     left: int = 0  # records not processed because the run stopped
+    usage: Usage | None = None  # what the client spent so far in this process
 
     def lines(self) -> list[str]:
         counts = ", ".join(f"{k} {n}" for k, n in sorted(self.actions.items())) or "nothing"
@@ -59,6 +60,8 @@ class RunSummary:
             out.append(f"  customer {customer}: failed: {error}")
         if self.stopped is not None:
             out.append(f"  stopped with {self.left} customers left: {self.stopped}")
+        if self.usage is not None:
+            out.append(f"  {self.usage.describe()}")
         return out
 
 
@@ -129,6 +132,7 @@ class OrganizationSync:
                 summary.ambiguous[entry.source_key] = tuple(entry.changed["candidates"])
             if entry.action == "fail":
                 summary.failures[entry.source_key] = entry.error or ""
+        summary.usage = self.client.usage()
         return summary
 
     def _needs_index(self, batch: list[Mapping[str, Any]]) -> bool:

@@ -86,6 +86,8 @@ def test_the_budget_reserve_stops_the_run_cleanly(pd: PipedriveSandbox) -> None:
     assert summary.left == len(records) - summary.actions["create"]
     assert pd.tokens()["remaining"] >= 1000
     assert any("budget" in line for line in summary.lines())
+    assert summary.usage is not None
+    assert f"{summary.usage.tokens} tokens" in summary.lines()[-1]
 
 
 def test_a_dry_run_writes_nothing_and_audits_the_plan(

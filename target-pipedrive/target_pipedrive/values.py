@@ -72,8 +72,10 @@ def is_empty(value: Any) -> bool:
 
 
 def _text(value: Any) -> str | None:
-    if value is None or isinstance(value, bool):
-        return None if value is None else ("true" if value else "false")
+    if value is None:
+        return None
+    if isinstance(value, bool):  # as JSON writes it, so ``values`` maps "true"/"false"
+        return "true" if value else "false"
     if isinstance(value, Mapping):
         if _looks_like_qbo_address(value):
             return address_line(value)

@@ -5,8 +5,9 @@ still works when someone created the field with another type than the default:
 
 - ``address``: a QuickBooks address (``Line1``-``Line5``, ``City``, ``CountrySubDivisionCode``,
   ``PostalCode``, ``Country``) becomes a whole Pipedrive address object. Every subfield left out
-  of a written address is nulled by Pipedrive, so the object always carries every subfield this
-  module derives, and two addresses are the same when those subfields are;
+  of a written address is nulled by Pipedrive, so the object carries every subfield: those this
+  module derives (``ADDRESS_KEYS``) and the others as explicit nulls. Two addresses are the same
+  when the derived subfields are;
 - ``monetary``: ``{"value": number, "currency": code}``;
 - ``enum`` / ``set``: labels, turned into option ids by the field resolution;
 - ``double``: a number; ``date``: ``YYYY-MM-DD``; text types: a trimmed string (an address or a
@@ -19,9 +20,12 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ledgerlink.pipedrive.fields import ADDRESS_SUBFIELDS
+
 # The address subfields derived from a QuickBooks address; the others are Pipedrive's own
 # (geocoding) and are neither compared nor kept.
 ADDRESS_KEYS = ("value", "locality", "admin_area_level_1", "postal_code", "country")
+assert set(ADDRESS_KEYS) <= set(ADDRESS_SUBFIELDS)
 _TEXT_TYPES = ("varchar", "varchar_auto", "text", "phone")
 # QuickBooks wraps some values in objects: {"Address": ...}, {"FreeFormNumber": ...}, {"URI": ...}.
 _TEXT_MEMBERS = ("Address", "FreeFormNumber", "URI", "name", "value")
@@ -107,29 +111,29 @@ def address_line(qbo: Mapping[str, Any]) -> str | None:
 
 
 def to_address(value: Any) -> dict[str, Any] | None:
-    """A whole Pipedrive address object, or ``None`` when there is no address text."""
+    """A whole Pipedrive address object (every subfield present, those QuickBooks does not say
+    explicitly null), or ``None`` when there is no address text."""
+    derived: dict[str, Any]
     if isinstance(value, Mapping) and _looks_like_qbo_address(value):
 
         def part(key: str) -> str | None:
             text = str(value.get(key) or "").strip()
             return text or None
 
-        line = address_line(value)
-        if line is None:
-            return None
-        return {
-            "value": line,
+        derived = {
+            "value": address_line(value),
             "locality": part("City"),
             "admin_area_level_1": part("CountrySubDivisionCode"),
             "postal_code": part("PostalCode"),
             "country": part("Country"),
         }
-    if isinstance(value, Mapping) and isinstance(value.get("value"), str):  # already Pipedrive's
-        if not value["value"].strip():
-            return None
-        return {k: value.get(k) for k in ADDRESS_KEYS}
-    text = _text(value)
-    return None if text is None else {k: (text if k == "value" else None) for k in ADDRESS_KEYS}
+    elif isinstance(value, Mapping) and isinstance(value.get("value"), str):  # Pipedrive's own
+        derived = {k: value.get(k) for k in ADDRESS_KEYS}
+    else:
+        derived = {"value": _text(value)}
+    if is_empty(derived["value"]):
+        return None
+    return {k: derived.get(k) for k in ADDRESS_SUBFIELDS}
 
 
 def _number(value: Any) -> float | None:

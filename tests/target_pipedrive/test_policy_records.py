@@ -8,6 +8,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ledgerlink.pipedrive.fields import ADDRESS_SUBFIELDS
 from target_pipedrive import diff
 from target_pipedrive.fieldmap import OrgFields, resolve
 from target_pipedrive.mapping import MappingConfig, Policy, default_fields
@@ -130,10 +131,4 @@ def test_no_filled_field_is_cleared_unless_configured(
     assert set(sent) == set(changes)
     for key, value in sent.items():
         if key in ("address", "c0") and value is not None:  # addresses go whole
-            assert set(value) == {
-                "value",
-                "locality",
-                "admin_area_level_1",
-                "postal_code",
-                "country",
-            }
+            assert set(value) == set(ADDRESS_SUBFIELDS)

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from ledgerlink.sandbox.shipstation.service import ShipStationService
+from ledgerlink_sandbox.shipstation.service import ShipStationService
 from ledgerlink.shipstation import (
     Category,
     MissingOrderKey,

@@ -5,4 +5,7 @@
 - ``limits``: burst pacing, the company token budget with a reserve, the retry policy
 - ``fields``: custom field codes → readable keys, option ids → labels
 - ``incremental``: ``updated_since`` without gaps or boundary duplicates
+- ``auth``: the tenant's credential from the ``TokenStore``, refreshed once after a 401
+- ``transport``: every request within the limits and the retry policy, counted per operation
+- ``client``: typed operations (organizations, fields, persons, deals, notes)
 """

@@ -77,7 +77,6 @@ def template_pattern(template: str) -> re.Pattern[str]:
     return re.compile("^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template)) + "$")
 
 
-
 def split_path(url_path: str) -> tuple[str, str] | None:
     """(spec, path inside that spec) of a request path as the hosts route it, or ``None``.
 

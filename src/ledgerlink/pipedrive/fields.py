@@ -60,6 +60,24 @@ VALUE_SCHEMAS: dict[str, dict[str, Any]] = {
 }
 
 
+# The subfields of an address value (organization ``address`` and custom address fields,
+# reference §1.5/§1.6). Only ``value`` is required on a write, and every subfield left out of a
+# written address becomes null: writers send the whole object or no address at all.
+ADDRESS_SUBFIELDS = (
+    "value",
+    "country",
+    "admin_area_level_1",
+    "admin_area_level_2",
+    "locality",
+    "sublocality",
+    "route",
+    "street_number",
+    "subpremise",
+    "postal_code",
+    "formatted_address",
+)
+
+
 def snake_case(name: str) -> str:
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     key = re.sub(r"[^a-z0-9]+", "_", ascii_name.lower()).strip("_")

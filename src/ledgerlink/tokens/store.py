@@ -1,79 +1,73 @@
 """The TokenStore: the only way any plugin, job or command gets a credential.
 
-A refresh is single-flight across processes and machines: a transaction-scoped PostgreSQL advisory
-lock on (tenant, provider), a re-read of the row inside the lock (another process may have
-refreshed already), the token call, and the new access and refresh token stored in the same
-transaction. The new refresh token is committed before anyone can use the new access token, and
-a process that dies while holding the lock releases it with its database connection.
+A refresh is single-flight across processes and machines: a PostgreSQL advisory lock on
+(tenant, provider), a re-read of the row inside the lock (another process may have refreshed
+already), a durable attempt row, the token call, and the new tokens stored in the transaction that
+finishes the attempt. A process that dies while holding the lock releases it with its database
+connection, and its attempt row tells the next holder that the provider may have acted: that one
+waits out the provider's processing window before presenting the stored refresh token again
+(`ledgerlink.tokens.attempts`).
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import psycopg
+from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from ledgerlink import db
 from ledgerlink.config import AppCredentials, Provider
 from ledgerlink.crypto import KeyRing, load_keyring
 from ledgerlink.errors import LedgerlinkError
-from ledgerlink.tokens import grants
+from ledgerlink.tokens import attempts, grants
 from ledgerlink.tokens.credentials import Connection, Credentials
+from ledgerlink.tokens.errors import NotConnected, ReauthRequired, reconnect_command
 
 log = logging.getLogger(__name__)
 
+__all__ = ["NotConnected", "ReauthRequired", "TokenStore"]
+
 DEFAULT_MARGIN = timedelta(minutes=5)
+# How long after a refresh request was sent the provider may still act on it: a live holder waits
+# for the answer up to the token read timeout, a dead holder's request may still be queued, so
+# the window is that timeout plus a minute.
+DEFAULT_PROCESSING_WINDOW = timedelta(seconds=grants.TOKEN_READ_TIMEOUT_SECONDS + 60)
 # Pipedrive's refresh token lives 60 days from its last use and the response does not say so.
 PIPEDRIVE_REFRESH_WINDOW = timedelta(days=60)
 
 _COLUMNS = (
     "tenant, provider, auth_kind, account_id, api_url, token_url, revoke_url, client_id, secrets,"
     " access_expires_at, refresh_expires_at, refresh_hard_expires_at, status, status_detail,"
-    " version, last_refreshed_at, updated_at"
+    " reauth_cause, reconnect_command, version, last_refreshed_at, updated_at"
 )
-
-
-class NotConnected(LedgerlinkError):
-    """No connection exists for the tenant and provider."""
-
-    def __init__(self, tenant: str, provider: str) -> None:
-        super().__init__(
-            f"No {provider} connection for tenant '{tenant}'. "
-            f"Connect with: ledgerlink connect {provider} --tenant {tenant}"
-        )
-
-
-class ReauthRequired(LedgerlinkError):
-    """A person must reconnect: the provider no longer accepts the stored grant."""
-
-    def __init__(self, tenant: str, provider: str, reason: str) -> None:
-        self.tenant, self.provider, self.reason = tenant, provider, reason
-        super().__init__(
-            f"The {provider} connection of tenant '{tenant}' needs re-authorization ({reason}). "
-            f"Reconnect with: ledgerlink connect {provider} --tenant {tenant}"
-        )
 
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def _seconds_from_env(name: str) -> float | None:
+    value = os.environ.get(name)
+    return float(value) if value else None
+
+
 def _margin_from_env() -> timedelta:
-    seconds = os.environ.get("LEDGERLINK_TOKEN_MARGIN_SECONDS")
-    return timedelta(seconds=int(seconds)) if seconds else DEFAULT_MARGIN
+    seconds = _seconds_from_env("LEDGERLINK_TOKEN_MARGIN_SECONDS")
+    return timedelta(seconds=seconds) if seconds is not None else DEFAULT_MARGIN
 
 
-@dataclass(frozen=True)
-class _Outcome:
-    credentials: Credentials | None = None
-    error: LedgerlinkError | None = None
+def _window_from_env() -> timedelta:
+    seconds = _seconds_from_env("LEDGERLINK_TOKEN_PROCESSING_WINDOW_SECONDS")
+    return timedelta(seconds=seconds) if seconds is not None else DEFAULT_PROCESSING_WINDOW
 
 
 class TokenStore:
@@ -85,12 +79,26 @@ class TokenStore:
         keyring: KeyRing | None = None,
         database_url: str | None = None,
         margin: timedelta | None = None,
+        processing_window: timedelta | None = None,
+        token_timeout: float | None = None,
         http: httpx.Client | None = None,
         now: Callable[[], datetime] = _utcnow,
     ) -> None:
+        """`processing_window`: how long after a refresh request the provider may still act on it
+        (`LEDGERLINK_TOKEN_PROCESSING_WINDOW_SECONDS`); `token_timeout`: the token call's read
+        timeout in seconds (`LEDGERLINK_TOKEN_TIMEOUT_SECONDS`, default
+        `grants.TOKEN_READ_TIMEOUT_SECONDS`)."""
         self._keyring = keyring
         self.database_url = database_url  # None: the DSN in force (`ledgerlink.db.dsn`)
         self.margin = margin if margin is not None else _margin_from_env()
+        self.processing_window = (
+            processing_window if processing_window is not None else _window_from_env()
+        )
+        self.token_timeout = (
+            token_timeout
+            if token_timeout is not None
+            else _seconds_from_env("LEDGERLINK_TOKEN_TIMEOUT_SECONDS")
+        )
         self._http = http
         self._now = now
 
@@ -172,13 +180,32 @@ class TokenStore:
         app: AppCredentials | None,
         always: bool = False,
     ) -> Credentials:
-        with db.connection(self.database_url) as conn, conn.transaction():
-            _lock(conn, tenant, provider)
-            outcome = self._refresh_locked(conn, tenant, provider, rejected, app, always)
-        if outcome.error is not None:
-            raise outcome.error
-        assert outcome.credentials is not None
-        return outcome.credentials
+        with self._locked(tenant, provider) as conn:
+            return self._refresh_locked(conn, tenant, provider, rejected, app, always)
+
+    @contextmanager
+    def _locked(self, tenant: str, provider: str) -> Iterator[Any]:
+        """A dedicated autocommit connection holding the session-level refresh lock.
+
+        Session-level rather than transaction-scoped, and not a pooled connection: the attempt row
+        must be committed before the provider is called while the lock stays held, and a lock
+        that outlives a transaction must never go back into a pool. The server releases it when
+        the connection closes, including when this process is killed.
+        """
+        url = db.dsn(self.database_url)
+        db.pool(url)  # applies migrations on first use
+        with psycopg.connect(url, autocommit=True, row_factory=dict_row) as conn:
+            conn.execute(
+                "SELECT pg_advisory_lock(hashtextextended(%s, 0))", (_lock_key(tenant, provider),)
+            )
+            try:
+                yield conn
+            finally:
+                with suppress(psycopg.Error):
+                    conn.execute(
+                        "SELECT pg_advisory_unlock(hashtextextended(%s, 0))",
+                        (_lock_key(tenant, provider),),
+                    )
 
     def _refresh_locked(
         self,
@@ -188,70 +215,113 @@ class TokenStore:
         rejected: str | None,
         app: AppCredentials | None,
         always: bool,
-    ) -> _Outcome:
+    ) -> Credentials:
         row = _select(conn, tenant, provider)
         if row is None:
             raise NotConnected(tenant, provider)
         if row["status"] != "active":
-            reason = row["status_detail"] or row["status"]
-            return _Outcome(error=ReauthRequired(tenant, provider, reason))
+            raise ReauthRequired(tenant, provider, row["status_detail"] or row["status"])
         if row["auth_kind"] != "oauth":
-            return _Outcome(credentials=self._open(row))
+            return self._open(row)
         if not always:
             # Inside the lock: another process may have refreshed while we waited.
             current = self._usable(row, rejected)
             if current is not None:
-                return _Outcome(credentials=current)
+                return current
+        # At most two calls: a second only after an unknown outcome and the processing window.
+        for _ in range(2):
+            pending = attempts.unsettled(conn, tenant, provider, row["version"])
+            if pending is not None:
+                self._wait_out(conn, tenant, provider, pending)
+            expired = self._refresh_expiry_reason(row)
+            if expired:
+                cause, detail = expired
+                self._mark_reauth(conn, tenant, provider, cause, detail)
+                raise ReauthRequired(tenant, provider, detail)
+            creds = self._attempt(conn, row, app, pending)
+            if creds is not None:
+                return creds
+        msg = (
+            f"The {provider} token endpoint gave no answer for tenant '{tenant}' twice; the"
+            " connection stays active and the next refresh tries again after the provider's"
+            f" processing window ({int(self.processing_window.total_seconds())} s)"
+        )
+        raise grants.TokenEndpointError(msg)
 
-        expired = self._refresh_expiry_reason(row)
-        if expired:
-            self._mark_reauth(conn, tenant, provider, expired)
-            return _Outcome(error=ReauthRequired(tenant, provider, expired))
+    def _wait_out(self, conn: Any, tenant: str, provider: str, pending: attempts.Attempt) -> None:
+        """Hold the lock until the provider can no longer be processing `pending`."""
+        wait = attempts.seconds_until_settled(conn, pending, self.processing_window)
+        if wait > 0:
+            log.warning(
+                "The %s refresh of tenant '%s' started at %s by %s has no known outcome;"
+                " waiting %.0f s for the provider's processing window before trying again",
+                provider,
+                tenant,
+                f"{pending.started_at:%H:%M:%S}",
+                pending.by,
+                wait,
+            )
+            time.sleep(wait)
 
+    def _attempt(
+        self,
+        conn: Any,
+        row: dict[str, Any],
+        app: AppCredentials | None,
+        pending: attempts.Attempt | None,
+    ) -> Credentials | None:
+        """One recorded provider call; the new credentials, or None when the outcome is unknown."""
+        tenant, provider = row["tenant"], row["provider"]
         secrets = self._open(row).secrets
         client_id = app.client_id if app else row["client_id"]
         client_secret = app.client_secret if app else secrets.get("client_secret", "")
-        refresh_token = secrets["refresh_token"]
         log.info("Refreshing the %s access token of tenant '%s'", provider, tenant)
+        attempt_id = attempts.begin(conn, tenant, provider, row["version"])
         try:
-            grant = self._call(provider, row, client_id, client_secret, refresh_token)
+            grant = grants.refresh(
+                provider,
+                row["token_url"],
+                client_id,
+                client_secret,
+                secrets["refresh_token"],
+                self._http,
+                self.token_timeout,
+            )
         except grants.InvalidGrant:
-            # A writer outside our lock (a reconnect) may have stored a newer refresh token: try
-            # that one once, never in a loop.
-            latest = _select(conn, tenant, provider)
-            newer = self._open(latest).secrets.get("refresh_token") if latest else None
-            retried: grants.Grant | None = None
-            if newer and newer != refresh_token:
-                with contextlib.suppress(grants.InvalidGrant):
-                    retried = self._call(provider, row, client_id, client_secret, newer)
-            if retried is None:
-                reason = "the provider rejected the refresh token: invalid_grant"
-                self._mark_reauth(conn, tenant, provider, reason)
-                return _Outcome(error=ReauthRequired(tenant, provider, reason))
-            grant = retried
-        return _Outcome(credentials=self._store_grant(conn, row, grant))
+            if pending is not None:
+                at = f"{pending.started_at.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
+                cause, detail = "response_lost", f"refresh response lost at {at}"
+            else:
+                cause = "revoked"
+                detail = "revoked by the user, or the refresh token was used outside ledgerlink"
+            with conn.transaction():
+                attempts.finish(conn, attempt_id, "rejected", "invalid_grant")
+                self._mark_reauth(conn, tenant, provider, cause, detail)
+            raise ReauthRequired(tenant, provider, detail) from None
+        except grants.OutcomeUnknown as exc:
+            attempts.finish(conn, attempt_id, "unknown", str(exc))
+            log.warning("%s", exc)
+            return None
+        except grants.TokenEndpointError as exc:
+            attempts.finish(conn, attempt_id, "failed", str(exc))
+            raise
+        # Nothing but sealing, the UPDATE and the attempt's finish between the answer and commit.
+        with conn.transaction():
+            creds = self._store_grant(conn, row, grant)
+            attempts.finish(conn, attempt_id, "refreshed")
+        log.info("Stored the new %s tokens of tenant '%s'", provider, tenant)
+        return creds
 
-    def _call(
-        self,
-        provider: Provider,
-        row: dict[str, Any],
-        client_id: str,
-        client_secret: str,
-        refresh_token: str,
-    ) -> grants.Grant:
-        return grants.refresh(
-            provider, row["token_url"], client_id, client_secret, refresh_token, self._http
-        )
-
-    def _refresh_expiry_reason(self, row: dict[str, Any]) -> str | None:
+    def _refresh_expiry_reason(self, row: dict[str, Any]) -> tuple[str, str] | None:
+        """(cause, detail) when the stored refresh token is past its hard or rolling expiry."""
         now = self._now()
-        for column, what in (
-            ("refresh_hard_expires_at", "the refresh token reached its hard expiry"),
-            ("refresh_expires_at", "the refresh token expired unused"),
+        for column, cause, what in (
+            ("refresh_hard_expires_at", "hard_expiry", "hard expiry"),
+            ("refresh_expires_at", "expired_unused", "refresh token expired unused"),
         ):
             at = row[column]
             if at is not None and at <= now:
-                return f"{what} on {at:%Y-%m-%d %H:%M} UTC"
+                return cause, f"{what} on {at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
         return None
 
     def _store_grant(self, conn: Any, row: dict[str, Any], grant: grants.Grant) -> Credentials:
@@ -273,6 +343,7 @@ class TokenStore:
             " api_url = coalesce(%s, api_url),"
             " version = version + 1, last_refreshed_at = %s, updated_at = %s,"
             " status = 'active', status_detail = NULL"
+            " , reauth_cause = NULL, reconnect_command = NULL"
             f" WHERE tenant = %s AND provider = %s RETURNING {_COLUMNS}",
             (
                 Jsonb(sealed),
@@ -286,17 +357,17 @@ class TokenStore:
                 provider,
             ),
         ).fetchone()
-        log.info("Stored the new %s tokens of tenant '%s'", provider, tenant)
         return self._open(updated)
 
-    def _mark_reauth(self, conn: Any, tenant: str, provider: str, reason: str) -> None:
+    def _mark_reauth(self, conn: Any, tenant: str, provider: str, cause: str, detail: str) -> None:
         conn.execute(
             "UPDATE connections SET status = 'needs_reauth', status_detail = %s,"
-            " updated_at = %s, version = version + 1 WHERE tenant = %s AND provider = %s",
-            (reason, self._now(), tenant, provider),
+            " reauth_cause = %s, reconnect_command = %s, updated_at = %s, version = version + 1"
+            " WHERE tenant = %s AND provider = %s",
+            (detail, cause, reconnect_command(tenant, provider), self._now(), tenant, provider),
         )
         log.error(
-            "The %s connection of tenant '%s' needs re-authorization: %s", provider, tenant, reason
+            "The %s connection of tenant '%s' needs re-authorization: %s", provider, tenant, detail
         )
 
     # -- saving ---------------------------------------------------------------------------------
@@ -345,7 +416,8 @@ class TokenStore:
                 " refresh_expires_at = EXCLUDED.refresh_expires_at,"
                 " refresh_hard_expires_at = EXCLUDED.refresh_hard_expires_at,"
                 " last_refreshed_at = EXCLUDED.last_refreshed_at, status = 'active',"
-                " status_detail = NULL, version = connections.version + 1, updated_at = now()"
+                " status_detail = NULL, reauth_cause = NULL, reconnect_command = NULL,"
+                " version = connections.version + 1, updated_at = now()"
                 f" RETURNING {_COLUMNS}",
                 (
                     tenant,
@@ -443,11 +515,15 @@ def _select(conn: Any, tenant: str, provider: str) -> dict[str, Any] | None:
     return row
 
 
+def _lock_key(tenant: str, provider: str) -> str:
+    return f"ledgerlink.tokens:{tenant}:{provider}"
+
+
 def _lock(conn: Any, tenant: str, provider: str) -> None:
-    # Transaction-scoped: released at commit or rollback, and by the server if the client dies.
+    # Transaction-scoped (saving, disconnecting): released at commit or rollback, and by the
+    # server if the client dies. It excludes the refresh's session-level lock on the same key.
     conn.execute(
-        "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
-        (f"ledgerlink.tokens:{tenant}:{provider}",),
+        "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (_lock_key(tenant, provider),)
     )
 
 

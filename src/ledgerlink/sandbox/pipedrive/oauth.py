@@ -146,6 +146,8 @@ class OAuth:
                 self.overlapping_requests += 1
             self._handling[presented] = self._handling.get(presented, 0) + 1
         try:
+            if await _client_left_during(request, self.settings.token_endpoint_latency_seconds):
+                return Response(b"", 499)  # nobody is listening; nothing was processed
             await asyncio.sleep(self.settings.token_endpoint_delay_seconds)
             answer = self._token(request, form)
             await asyncio.sleep(self.settings.token_endpoint_response_delay_seconds)
@@ -242,3 +244,14 @@ class OAuth:
             Route("/oauth/token/", self.token, methods=["POST"]),
             Route("/oauth/revoke", self.revoke, methods=["POST"]),
         ]
+
+
+async def _client_left_during(request: Request, seconds: float) -> bool:
+    """Wait ``seconds`` of simulated network latency; True if the client disconnected."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while loop.time() < deadline:
+        if await request.is_disconnected():
+            return True
+        await asyncio.sleep(min(0.05, max(0.0, deadline - loop.time())))
+    return False

@@ -66,6 +66,9 @@ class PipedriveSettings:
     # gives up meanwhile loses that answer, the provider's action stands.
     token_endpoint_delay_seconds: float = 0.0
     token_endpoint_response_delay_seconds: float = 0.0
+    # Wall-clock seconds a refresh request travels before the provider sees it; a client that
+    # disconnects (dies) meanwhile is never processed, as with a request lost on the way.
+    token_endpoint_latency_seconds: float = 0.0
     # --- Webhooks -----------------------------------------------------------------------------
     # Real delays are 3, 30 and 150 s; tests compress them (0.001 → 3 ms, 30 ms, 150 ms).
     webhook_time_factor: float = 1.0

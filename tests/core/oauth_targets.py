@@ -92,7 +92,8 @@ class OAuthTarget:
 
     def works(self, access_token: str) -> bool:
         """The provider accepts the access token on an authenticated call."""
-        path = "/v1/openid_connect/userinfo" if self.provider == "quickbooks" else "/api/v1/users/me"
+        qbo = self.provider == "quickbooks"
+        path = "/v1/openid_connect/userinfo" if qbo else "/api/v1/users/me"
         answer = self.http.get(path, headers={"Authorization": f"Bearer {access_token}"})
         return answer.status_code == 200
 

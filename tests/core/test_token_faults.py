@@ -188,9 +188,7 @@ def test_a_timed_out_token_call_is_an_unknown_outcome_not_a_refusal(
     print(f"FAULT {target.label} token-call-timed-out: {outcome}")
 
 
-def test_a_5xx_from_the_token_endpoint_is_not_a_refusal(
-    target: OAuthTarget, clean_db: str
-) -> None:
+def test_a_5xx_from_the_token_endpoint_is_not_a_refusal(target: OAuthTarget, clean_db: str) -> None:
     store = _store()
     target.connect(store, TENANT)
     expire_access_token(clean_db, TENANT)

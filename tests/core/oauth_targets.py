@@ -27,7 +27,7 @@ from tests import leakcheck
 from tests.core.conftest import QboSandbox
 
 # Scaled-down time: the provider's processing window the TokenStore waits out, in seconds.
-WINDOW = 1.5
+WINDOW = 2.0
 
 # One credential request in its own process; prints a digest of the token, never the token.
 REQUEST = """

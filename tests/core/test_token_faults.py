@@ -76,9 +76,9 @@ def _assert_lost(store: TokenStore, target: OAuthTarget, message: str) -> None:
 
 def _kill_holder_after_the_provider_acted(target: OAuthTarget) -> None:
     """A process takes the lock and refreshes; it dies after the provider acted, before commit."""
-    # The answer travels 0.4 s, less than the processing window: the waiters never present the
+    # The answer travels 0.6 s, less than the processing window: the waiters never present the
     # refresh token while the provider still handles the holder's request.
-    target.settings(token_endpoint_response_delay_seconds=0.4)
+    target.settings(token_endpoint_response_delay_seconds=0.6)
     issued = target.access_tokens_issued()
     holder = start_request(TENANT, target.provider)
     try:
@@ -156,7 +156,7 @@ def test_a_timed_out_token_call_is_an_unknown_outcome_not_a_refusal(
     target: OAuthTarget, clean_db: str
 ) -> None:
     """What happened before: the client gave up, the provider rotated anyway."""
-    store = _store(token_timeout=0.5, window=2.0)
+    store = _store(token_timeout=0.5, window=2.5)
     target.connect(store, TENANT)
     expire_access_token(clean_db, TENANT)
     target.settings(token_endpoint_delay_seconds=1.0)

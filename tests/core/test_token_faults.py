@@ -42,9 +42,8 @@ def target(request: pytest.FixtureRequest, qbo: QboSandbox) -> OAuthTarget:
     return make_target(qbo, request.param)
 
 
-def _store(**overrides: float) -> TokenStore:
-    window = overrides.pop("window", WINDOW)
-    return TokenStore(processing_window=timedelta(seconds=window), **overrides)  # type: ignore[arg-type]
+def _store(window: float = WINDOW, token_timeout: float | None = None) -> TokenStore:
+    return TokenStore(processing_window=timedelta(seconds=window), token_timeout=token_timeout)
 
 
 def _status(store: TokenStore, target: OAuthTarget) -> tuple[str, str | None, str | None]:

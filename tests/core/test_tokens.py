@@ -194,6 +194,8 @@ def test_invalid_grant_needs_reauth_with_one_request_and_an_actionable_message(
     assert "\n" not in message
     assert "acme" in message and "quickbooks" in message
     assert "ledgerlink connect quickbooks --tenant acme" in message
+    assert "used outside ledgerlink" in message
+    assert store.connections(TENANT)[0].reauth_cause == "revoked"
     assert qbo.token_requests() - before == 1
     # Every later caller fails fast, without another request: no retry storm.
     for _ in range(5):
@@ -237,21 +239,35 @@ def test_a_rejected_access_token_forces_one_refresh_unless_already_replaced(
     assert qbo.token_requests() - before == 1
 
 
-def test_hard_expiry_in_the_past_needs_reauth_without_a_request(
-    qbo: QboSandbox, clean_db: str
+@pytest.mark.parametrize(
+    ("column", "cause", "text"),
+    [
+        ("refresh_hard_expires_at", "hard_expiry", "hard expiry on "),
+        ("refresh_expires_at", "expired_unused", "refresh token expired unused on "),
+    ],
+)
+def test_a_refresh_token_past_its_expiry_needs_reauth_without_a_request(
+    qbo: QboSandbox, clean_db: str, column: str, cause: str, text: str
 ) -> None:
     store = TokenStore()
     qbo.connect(store, TENANT)
     with psycopg.connect(clean_db, autocommit=True) as conn:
         conn.execute(
-            "UPDATE connections SET access_expires_at = now() - interval '1 minute',"
-            " refresh_hard_expires_at = now() - interval '1 day'"
+            "UPDATE connections SET access_expires_at = now() - interval '1 minute',"  # noqa: S608
+            f" {column} = now() - interval '1 day'"
         )
     before = qbo.token_requests()
-    with pytest.raises(ReauthRequired, match="hard expiry"):
+    with pytest.raises(ReauthRequired, match=text) as raised:
         store.access_token(TENANT, "quickbooks")
+    assert "Reconnect with: ledgerlink connect quickbooks --tenant acme" in str(raised.value)
     assert qbo.token_requests() == before
-    assert store.connections(TENANT)[0].needs_reauth
+    conn = store.connections(TENANT)[0]
+    assert conn.needs_reauth and conn.days_left is None
+    assert (conn.reauth_cause, conn.reconnect_command) == (
+        cause,
+        "ledgerlink connect quickbooks --tenant acme",
+    )
+    assert conn.status_detail is not None and conn.status_detail.startswith(text)
 
 
 def test_the_connections_table_holds_no_plaintext_secret(qbo: QboSandbox, clean_db: str) -> None:

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from ledgerlink.errors import LedgerlinkError
+
 Provider = Literal["quickbooks", "pipedrive", "shipstation"]
 PROVIDERS: tuple[Provider, ...] = ("quickbooks", "pipedrive", "shipstation")
 
@@ -17,8 +19,13 @@ STATE_DIR_NAME = ".ledgerlink"
 TENANT_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
 
 
-def project_dir() -> Path:
-    """The project root: explicit setting, then Meltano's, then the nearest `meltano.yml` above cwd.
+class ProjectNotFound(LedgerlinkError):
+    """No project around the current folder and no setting naming one."""
+
+
+def find_project_dir() -> Path | None:
+    """The project root: explicit setting, then Meltano's, then the nearest folder above cwd with
+    `meltano.yml` or `.ledgerlink/`; None when there is none.
 
     Every process of one project (CLI, taps and targets under Meltano, Dagster) must agree on it,
     because the embedded database and the key file live below it.
@@ -30,7 +37,20 @@ def project_dir() -> Path:
     for candidate in (cwd, *cwd.parents):
         if (candidate / "meltano.yml").is_file() or (candidate / STATE_DIR_NAME).is_dir():
             return candidate
-    return cwd
+    return None
+
+
+def project_dir() -> Path:
+    """`find_project_dir()`, or a one-line error: a process started outside the project must
+    never create a second, empty store in whatever folder it happens to run in."""
+    found = find_project_dir()
+    if found is None:
+        raise ProjectNotFound(
+            f"No ledgerlink project at or above {Path.cwd()}: run inside the project (the folder"
+            " with meltano.yml), or set LEDGERLINK_PROJECT_DIR to it, or LEDGERLINK_DATABASE_URL"
+            " to the store's server"
+        )
+    return found
 
 
 def state_dir() -> Path:

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -144,7 +145,8 @@ def test_a_process_killed_while_holding_the_refresh_lock_does_not_block_the_next
 ) -> None:
     # The holder's request is still on its way when it dies, so QuickBooks never acts on it.
     qbo.settings(refresh_token_rotation="every_refresh", token_endpoint_latency_seconds=30)
-    store = TokenStore()
+    # The next holder waits out the provider's processing window after the dead one's attempt.
+    store = TokenStore(processing_window=timedelta(seconds=1))
     qbo.connect(store, TENANT)
     expire_access_token(clean_db)
     holder = subprocess.Popen(
@@ -192,6 +194,8 @@ def test_invalid_grant_needs_reauth_with_one_request_and_an_actionable_message(
     assert "\n" not in message
     assert "acme" in message and "quickbooks" in message
     assert "ledgerlink connect quickbooks --tenant acme" in message
+    assert "used outside ledgerlink" in message
+    assert store.connections(TENANT)[0].reauth_cause == "revoked"
     assert qbo.token_requests() - before == 1
     # Every later caller fails fast, without another request: no retry storm.
     for _ in range(5):
@@ -235,21 +239,35 @@ def test_a_rejected_access_token_forces_one_refresh_unless_already_replaced(
     assert qbo.token_requests() - before == 1
 
 
-def test_hard_expiry_in_the_past_needs_reauth_without_a_request(
-    qbo: QboSandbox, clean_db: str
+@pytest.mark.parametrize(
+    ("column", "cause", "text"),
+    [
+        ("refresh_hard_expires_at", "hard_expiry", "hard expiry on "),
+        ("refresh_expires_at", "expired_unused", "refresh token expired unused on "),
+    ],
+)
+def test_a_refresh_token_past_its_expiry_needs_reauth_without_a_request(
+    qbo: QboSandbox, clean_db: str, column: str, cause: str, text: str
 ) -> None:
     store = TokenStore()
     qbo.connect(store, TENANT)
     with psycopg.connect(clean_db, autocommit=True) as conn:
         conn.execute(
-            "UPDATE connections SET access_expires_at = now() - interval '1 minute',"
-            " refresh_hard_expires_at = now() - interval '1 day'"
+            "UPDATE connections SET access_expires_at = now() - interval '1 minute',"  # noqa: S608
+            f" {column} = now() - interval '1 day'"
         )
     before = qbo.token_requests()
-    with pytest.raises(ReauthRequired, match="hard expiry"):
+    with pytest.raises(ReauthRequired, match=text) as raised:
         store.access_token(TENANT, "quickbooks")
+    assert "Reconnect with: ledgerlink connect quickbooks --tenant acme" in str(raised.value)
     assert qbo.token_requests() == before
-    assert store.connections(TENANT)[0].needs_reauth
+    conn = store.connections(TENANT)[0]
+    assert conn.needs_reauth and conn.days_left is None
+    assert (conn.reauth_cause, conn.reconnect_command) == (
+        cause,
+        "ledgerlink connect quickbooks --tenant acme",
+    )
+    assert conn.status_detail is not None and conn.status_detail.startswith(text)
 
 
 def test_the_connections_table_holds_no_plaintext_secret(qbo: QboSandbox, clean_db: str) -> None:
@@ -311,3 +329,38 @@ def test_key_rotation_reseals_every_secret(
     assert "re-sealed 3 values" in rotated.stdout
     monkeypatch.delenv("LEDGERLINK_PREVIOUS_SECRET_KEYS")
     assert TokenStore().access_token(TENANT, "quickbooks") == grant.access_token
+
+
+def _ask(store: TokenStore, barrier: threading.Barrier, answers: list[str]) -> None:
+    barrier.wait()
+    try:
+        answers.append(store.access_token(TENANT, "quickbooks"))
+    except Exception as exc:
+        answers.append(f"error: {exc}")
+
+
+def test_fifty_callers_at_once_make_one_refresh_per_round(qbo: QboSandbox, clean_db: str) -> None:
+    """50 callers, each with its own TokenStore and so its own lock session, 7 rounds."""
+    qbo.settings(
+        refresh_token_rotation="every_refresh",
+        old_refresh_token_after_rotation="immediate",
+        revoke_winner_on_reuse=True,
+        token_endpoint_delay_seconds=0.05,
+    )
+    qbo.connect(TokenStore(), TENANT)
+    stores = [TokenStore() for _ in range(50)]
+    for round_ in range(7):
+        expire_access_token(clean_db)
+        before = qbo.token_requests()
+        barrier = threading.Barrier(len(stores))
+        answers: list[str] = []
+        threads = [threading.Thread(target=_ask, args=(s, barrier, answers)) for s in stores]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert len(answers) == 50 and len(set(answers)) == 1, f"round {round_}: {set(answers)}"
+        assert not answers[0].startswith("error"), answers[0]
+        assert qbo.token_requests() - before == 1, f"round {round_}"
+    assert TokenStore().connections(TENANT)[0].status == "active"
+    assert qbo.http.get("/_sandbox/oauth/issued").json()["overlapping_requests"] == 0

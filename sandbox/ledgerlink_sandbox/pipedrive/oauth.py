@@ -4,13 +4,16 @@ Pipedrive specifics (pipedrive.md §2.2): client auth by HTTP Basic (body creden
 access tokens live 60 minutes (``expires_in: 3599``), refresh tokens are NOT rotated — the same
 value comes back with its idle expiry pushed 60 days out — and expire after 60 days unused;
 ``api_domain`` is the company's API host, here the sandbox itself. Every issued token is kept in
-``issued`` (served at ``GET /_sandbox/oauth/issued``) so tests can scan logs for leaks.
+``issued`` (served at ``GET /_sandbox/oauth/issued``) so tests can scan logs for leaks, next to
+``overlapping_requests``: refresh requests that arrived while another one presenting the same
+refresh token was still being handled (Pipedrive documents no refusal for that; it is counted).
 Error bodies copy the shape Pipedrive's own SDK tests mock: ``{"success":"false","message":...,
 "error":"invalid_grant"}`` with HTTP 400 (the documented status for every OAuth error message).
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import secrets
 import threading
@@ -67,12 +70,16 @@ class OAuth:
         self.prefix = f"{company_id}:{user_id}"
         self.issued: list[Issued] = []
         self._by_value: dict[str, Issued] = {}
+        self._handling: dict[str, int] = {}
+        self.overlapping_requests = 0
         self._lock = threading.Lock()
 
     def reset(self) -> None:
         with self._lock:
             self.issued.clear()
             self._by_value.clear()
+            self._handling.clear()
+            self.overlapping_requests = 0
 
     def _issue(
         self, kind: str, value: str, client_id: str, ttl: timedelta, redirect_uri: str | None = None
@@ -131,6 +138,27 @@ class OAuth:
 
     async def token(self, request: Request) -> Response:
         form = dict(parse_qsl((await request.body()).decode()))
+        presented = form.get("refresh_token", "")
+        if form.get("grant_type") != "refresh_token" or not presented:
+            return self._token(request, form)
+        with self._lock:
+            if self._handling.get(presented):
+                self.overlapping_requests += 1
+            self._handling[presented] = self._handling.get(presented, 0) + 1
+        try:
+            if await _client_left_during(request, self.settings.token_endpoint_latency_seconds):
+                return Response(b"", 499)  # nobody is listening; nothing was processed
+            await asyncio.sleep(self.settings.token_endpoint_delay_seconds)
+            answer = self._token(request, form)
+            await asyncio.sleep(self.settings.token_endpoint_response_delay_seconds)
+            return answer
+        finally:
+            with self._lock:
+                left = self._handling.pop(presented, 1) - 1
+                if left:
+                    self._handling[presented] = left
+
+    def _token(self, request: Request, form: dict[str, str]) -> Response:
         grant = form.get("grant_type")
         if not grant:
             return oauth_error("Missing parameter: grant_type", "invalid_request")
@@ -216,3 +244,14 @@ class OAuth:
             Route("/oauth/token/", self.token, methods=["POST"]),
             Route("/oauth/revoke", self.revoke, methods=["POST"]),
         ]
+
+
+async def _client_left_during(request: Request, seconds: float) -> bool:
+    """Wait ``seconds`` of simulated network latency; True if the client disconnected."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while loop.time() < deadline:
+        if await request.is_disconnected():
+            return True
+        await asyncio.sleep(min(0.05, max(0.0, deadline - loop.time())))
+    return False

@@ -61,6 +61,14 @@ class PipedriveSettings:
     access_token_ttl_seconds: int = 3600  # expires_in is reported as ttl - 1 (3599)
     refresh_token_idle_days: int = 60
     authorization_code_ttl_seconds: int = 300
+    # Wall-clock seconds the token endpoint takes before acting on a refresh, and between acting
+    # (idle window extended, access token issued) and its answer leaving; a client that dies or
+    # gives up meanwhile loses that answer, the provider's action stands.
+    token_endpoint_delay_seconds: float = 0.0
+    token_endpoint_response_delay_seconds: float = 0.0
+    # Wall-clock seconds a refresh request travels before the provider sees it; a client that
+    # disconnects (dies) meanwhile is never processed, as with a request lost on the way.
+    token_endpoint_latency_seconds: float = 0.0
     # --- Webhooks -----------------------------------------------------------------------------
     # Real delays are 3, 30 and 150 s; tests compress them (0.001 → 3 ms, 30 ms, 150 ms).
     webhook_time_factor: float = 1.0

@@ -14,7 +14,8 @@ company when the sandbox has several. The discovery document points every endpoi
 the client used, so ``intuitlib.AuthClient(environment="<base>/.well-known/openid_configuration/")``
 works unchanged. Token answers are never logged.
 
-Admin extras: ``GET /_sandbox/oauth/issued`` (every token ever issued, for leak scans),
+Admin extras: ``GET /_sandbox/oauth/issued`` (every token ever issued, for leak scans, and
+``overlapping_requests``: refresh requests that reused a refresh token still being handled),
 ``POST /_sandbox/oauth/connect`` (``{"realm_id"?, "client_id"?}`` → a fresh token answer plus
 ``realm_id``, skipping the browser), ``POST /_sandbox/oauth/apps`` (register another app).
 """
@@ -126,6 +127,16 @@ class OAuthRoutes:
 
     async def token(self, request: Request) -> Response:
         form = await read_form(request)
+        presented = form.get("refresh_token") if form.get("grant_type") == "refresh_token" else None
+        if presented is None:
+            return await self._token(request, form)
+        self.state.request_started(presented)
+        try:
+            return await self._token(request, form)
+        finally:
+            self.state.request_ended(presented)
+
+    async def _token(self, request: Request, form: dict[str, str]) -> Response:
         include_hard = request.headers.get("x-include-refresh-token-hard-expires-in", "").lower()
         hard = include_hard == "true"
         delay = self.settings.token_endpoint_delay_seconds
@@ -141,9 +152,12 @@ class OAuthRoutes:
                 try:
                     if delay > 0:
                         await asyncio.sleep(delay)
-                    return _json(self.state.complete_refresh(ticket))
+                    answer = self.state.complete_refresh(ticket)
                 finally:
                     self.state.abandon_refresh(ticket)
+                # The rotation is applied; the answer may still be lost on its way back.
+                await asyncio.sleep(self.settings.token_endpoint_response_delay_seconds)
+                return _json(answer)
             if grant_type == "authorization_code":
                 if not form.get("code"):
                     raise OAuthError("invalid_request")
@@ -215,7 +229,12 @@ class OAuthRoutes:
     # --- admin ---
 
     async def issued(self, request: Request) -> Response:
-        return JSONResponse({"issued": list(self.state.issued)})
+        return JSONResponse(
+            {
+                "issued": list(self.state.issued),
+                "overlapping_requests": self.state.overlapping_requests,
+            }
+        )
 
     async def connect(self, request: Request) -> Response:
         try:

@@ -13,7 +13,9 @@ Model (reference §3.2, §7.3; every unverified rule is a ``QboServiceSettings``
   in between (``token_endpoint_delay_seconds``): a second refresh presenting a value that is
   in flight loses with ``invalid_grant``; with ``revoke_winner_on_reuse`` the connection is
   revoked too, so the winner's new token is dead as well.
-Every access/refresh token ever issued is kept in ``issued`` for leak scans.
+Every access/refresh token ever issued is kept in ``issued`` for leak scans, and
+``overlapping_requests`` counts token requests that arrived while another request presenting the
+same refresh token was still being handled (the reuse a client must never make).
 """
 
 from __future__ import annotations
@@ -121,6 +123,8 @@ class OAuthState:
     _refresh: dict[str, RefreshRecord] = field(default_factory=dict)
     _access: dict[str, AccessRecord] = field(default_factory=dict)
     _in_flight: set[str] = field(default_factory=set)
+    _handling: dict[str, int] = field(default_factory=dict)
+    overlapping_requests: int = 0
     _connections: int = 0
     _lock: threading.RLock = field(default_factory=threading.RLock)
 
@@ -221,6 +225,21 @@ class OAuthState:
         with self._lock:
             self._in_flight.discard(ticket.record.value)
 
+    def request_started(self, value: str) -> None:
+        """A token request presenting ``value`` arrived (before any latency or processing)."""
+        with self._lock:
+            if self._handling.get(value):
+                self.overlapping_requests += 1
+            self._handling[value] = self._handling.get(value, 0) + 1
+
+    def request_ended(self, value: str) -> None:
+        with self._lock:
+            left = self._handling.get(value, 1) - 1
+            if left:
+                self._handling[value] = left
+            else:
+                self._handling.pop(value, None)
+
     # --- revoke and bearer checks ---
 
     def revoke(self, token: str) -> bool:
@@ -250,6 +269,8 @@ class OAuthState:
             self._refresh.clear()
             self._access.clear()
             self._in_flight.clear()
+            self._handling.clear()
+            self.overlapping_requests = 0
             self.issued.clear()
 
     # --- internals (call with the lock held) ---

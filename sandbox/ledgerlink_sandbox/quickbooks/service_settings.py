@@ -37,6 +37,9 @@ class QboServiceSettings:
     # Wall-clock seconds a token request travels before the provider acts on it; a client that
     # disconnects (dies) meanwhile is never processed, as with a request lost on the way.
     token_endpoint_latency_seconds: float = 0.0
+    # Wall-clock seconds between the provider acting on a token request (rotation applied) and
+    # its answer leaving: a client that dies or gives up meanwhile loses the new tokens.
+    token_endpoint_response_delay_seconds: float = 0.0
     authorization_code_ttl_seconds: int = 300
     # HTTP status for a wrong client id/secret (observed 400 and 401).
     invalid_client_status: int = 401

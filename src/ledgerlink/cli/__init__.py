@@ -8,8 +8,9 @@ import sys
 from typing import Any
 
 import click
+import psycopg
 
-from ledgerlink import redact
+from ledgerlink import config, redact
 from ledgerlink.cli.connect import connect, disconnect
 from ledgerlink.cli.db import db
 from ledgerlink.cli.demo import demo
@@ -20,7 +21,7 @@ from ledgerlink.errors import LedgerlinkError
 
 
 class _Group(click.Group):
-    """Turns ledgerlink's own errors into one actionable line and exit code 1."""
+    """Turns ledgerlink's own errors, and any database failure, into one line and exit code 1."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -28,6 +29,19 @@ class _Group(click.Group):
         except LedgerlinkError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(1)
+        except psycopg.Error as exc:
+            click.echo(f"error: {store_failure(exc)}", err=True)
+            sys.exit(1)
+
+
+def store_failure(exc: psycopg.Error) -> str:
+    """One line for a database failure: what failed, the server's first line, what to check."""
+    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    where = "LEDGERLINK_DATABASE_URL" if config.database_url() else "the embedded PostgreSQL"
+    return redact.redact(
+        f"the ledgerlink store failed ({type(exc).__name__}: {first}); check {where}"
+        " (`ledgerlink db url`) and run `ledgerlink db upgrade`"
+    )
 
 
 @click.group(cls=_Group)

@@ -13,12 +13,11 @@ import httpx
 
 from ledgerlink import config
 from ledgerlink.cli.oauth_flow import authorize
+from ledgerlink.cli.options import tenant_option
 from ledgerlink.errors import LedgerlinkError
 from ledgerlink.tokens import TokenStore
 
-TENANT = click.option(
-    "--tenant", required=True, help="Tenant name (lower case letters, digits, - and _)."
-)
+TENANT = tenant_option(required=True)
 QBO_SCOPE = "com.intuit.quickbooks.accounting"
 F = TypeVar("F", bound=Callable[..., Any])
 

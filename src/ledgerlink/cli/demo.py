@@ -23,6 +23,7 @@ import psycopg
 
 from ledgerlink import config, db
 from ledgerlink.cli.connect import connect_pipedrive_token, connect_quickbooks
+from ledgerlink.cli.options import tenant_option
 from ledgerlink.cli.sandbox import NOT_INSTALLED, is_missing_sandbox
 from ledgerlink.cli.status import status
 from ledgerlink.db import migrations
@@ -110,7 +111,7 @@ def _raw_counts(dsn: str, schema: str) -> dict[str, int]:
 
 
 @click.command()
-@click.option("--tenant", default="demo", show_default=True, help="Tenant to connect.")
+@tenant_option(required=False, default="demo", show_default=True, help="Tenant to connect.")
 @click.pass_context
 def demo(ctx: click.Context, tenant: str) -> None:
     """Run the main job against a local sandbox on the embedded defaults."""

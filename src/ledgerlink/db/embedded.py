@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import signal
+import time
 import warnings
 from pathlib import Path
 from typing import Any
 
 from ledgerlink import config
+from ledgerlink.errors import LedgerlinkError
 
 DATABASE = "ledgerlink"
 log = logging.getLogger(__name__)
@@ -63,12 +67,45 @@ def ensure_started() -> str:
     return _started[pgdata]
 
 
-def stop() -> bool:
-    """Stop the embedded server; False when there was none running."""
-    server = _server(create=False)
-    if server is None:
+def running_pid() -> int | None:
+    """The postmaster's pid when the embedded server of this project is running, else None."""
+    from pgserver.utils import PostmasterInfo
+
+    info = PostmasterInfo.read_from_pgdata(data_dir())
+    return info.pid if info is not None and _alive(info.pid) else None
+
+
+def _alive(pid: int) -> bool:
+    import psutil
+
+    try:
+        status: str = psutil.Process(pid).status()
+        return bool(status != psutil.STATUS_ZOMBIE)  # exited, not yet reaped
+    except psutil.NoSuchProcess:
+        return False
+
+
+def stop(timeout: float = 30.0) -> bool:
+    """Stop the embedded server; False when none was running, True once it is gone.
+
+    A fast shutdown (SIGINT): open sessions of taps, Dagster or pools are disconnected rather than
+    waited for. pgserver's own stop path silently does nothing while another process that once
+    used the server is alive, so it is not used here. Raises `LedgerlinkError` when the server
+    is still running after `timeout` seconds.
+    """
+    pid = running_pid()
+    if pid is None:
         return False
     _started.pop(data_dir(), None)
-    server.cleanup_mode = "stop"
-    server._cleanup()  # pgserver's only stop path; it also forgets this process's handle
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGINT)
+    deadline = time.monotonic() + timeout
+    while running_pid() is not None:
+        if time.monotonic() > deadline:
+            msg = (
+                f"The embedded PostgreSQL (pid {pid}, {data_dir()}) is still running"
+                f" {timeout:.0f} s after the stop request"
+            )
+            raise LedgerlinkError(msg)
+        time.sleep(0.1)
     return True

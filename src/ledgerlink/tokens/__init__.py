@@ -1,8 +1,9 @@
 """Credentials for the three providers; see `TokenStore`."""
 
 from ledgerlink.tokens.credentials import Connection, Credentials
-from ledgerlink.tokens.grants import Grant, InvalidGrant, TokenEndpointError
-from ledgerlink.tokens.store import NotConnected, ReauthRequired, TokenStore
+from ledgerlink.tokens.errors import NotConnected, ReauthRequired
+from ledgerlink.tokens.grants import Grant, InvalidGrant, OutcomeUnknown, TokenEndpointError
+from ledgerlink.tokens.store import TokenStore
 
 __all__ = [
     "Connection",
@@ -10,6 +11,7 @@ __all__ = [
     "Grant",
     "InvalidGrant",
     "NotConnected",
+    "OutcomeUnknown",
     "ReauthRequired",
     "TokenEndpointError",
     "TokenStore",

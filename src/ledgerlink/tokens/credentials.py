@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 
@@ -47,6 +47,8 @@ class Connection:
     api_url: str
     status: str
     status_detail: str | None
+    reauth_cause: str | None
+    reconnect_command: str | None
     access_expires_at: datetime | None
     refresh_expires_at: datetime | None
     refresh_hard_expires_at: datetime | None
@@ -64,6 +66,8 @@ class Connection:
             api_url=row["api_url"],
             status=row["status"],
             status_detail=row["status_detail"],
+            reauth_cause=row.get("reauth_cause"),
+            reconnect_command=row.get("reconnect_command"),
             access_expires_at=row["access_expires_at"],
             refresh_expires_at=row["refresh_expires_at"],
             refresh_hard_expires_at=row["refresh_hard_expires_at"],
@@ -87,5 +91,40 @@ class Connection:
 
     @property
     def days_left(self) -> int | None:
+        """Whole days until a reconnect is forced; None for a dead connection or no deadline."""
         deadline = self.refresh_deadline
-        return None if deadline is None else (deadline - self.checked_at).days
+        if deadline is None or self.needs_reauth:
+            return None
+        return (deadline - self.checked_at).days
+
+    @property
+    def deadline_kind(self) -> str:
+        """Which expiry `refresh_deadline` is: the rolling window or the 5-year hard expiry."""
+        hard, rolling = self.refresh_hard_expires_at, self.refresh_expires_at
+        if hard is not None and (rolling is None or hard <= rolling):
+            return "hard expiry"
+        return "rolling refresh window"
+
+    @property
+    def reconnect(self) -> str:
+        """The exact command that reconnects this connection."""
+        return (
+            self.reconnect_command or f"ledgerlink connect {self.provider} --tenant {self.tenant}"
+        )
+
+    @property
+    def problem(self) -> str:
+        """Why a person must reconnect (only meaningful when `needs_reauth`)."""
+        if self.status_detail:
+            return self.status_detail
+        deadline = self.refresh_deadline
+        if self.status == "active" and deadline is not None:
+            return f"{self.deadline_kind} passed on {deadline:%Y-%m-%d %H:%M} UTC"
+        return self.status
+
+    def expires_within(self, days: int) -> bool:
+        """Active, but the rolling window or hard expiry ends within `days` days."""
+        deadline = self.refresh_deadline
+        if self.needs_reauth or deadline is None:
+            return False
+        return deadline - self.checked_at <= timedelta(days=days)

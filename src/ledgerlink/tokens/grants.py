@@ -1,7 +1,9 @@
 """Calls to the OAuth token and revoke endpoints of QuickBooks and Pipedrive.
 
 Only the TokenStore and `ledgerlink connect` call these. They never retry: a lost response to a
-refresh may already have rotated the token, and the store decides what happens next.
+refresh may already have rotated the token, and the store decides what happens next. A timeout, a
+connection lost after sending, or a 5xx is `OutcomeUnknown` (the provider may have acted), never a
+refusal; only `invalid_grant` is.
 """
 
 from __future__ import annotations
@@ -15,7 +17,11 @@ from ledgerlink import redact
 from ledgerlink.config import Provider
 from ledgerlink.errors import LedgerlinkError
 
-TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+# Token endpoints answer slowly under load and a refresh whose answer we stop waiting for may still
+# rotate the token, so the read timeout is far above any API call's (the taps use 130 s at most).
+TOKEN_READ_TIMEOUT_SECONDS = 180.0
+CONNECT_TIMEOUT_SECONDS = 10.0
+TIMEOUT = httpx.Timeout(TOKEN_READ_TIMEOUT_SECONDS, connect=CONNECT_TIMEOUT_SECONDS)
 
 # QuickBooks returns the 5-year hard expiry only when asked (reference: OAuth §3.1).
 _QBO_HARD_EXPIRY_HEADER = {"x-include-refresh-token-hard-expires-in": "true"}
@@ -27,6 +33,11 @@ class InvalidGrant(LedgerlinkError):
 
 class TokenEndpointError(LedgerlinkError):
     """The token endpoint failed in a way that may pass (network, 5xx, throttling, bad client)."""
+
+
+class OutcomeUnknown(TokenEndpointError):
+    """The request may have reached the provider but no answer came back (timeout, lost
+    connection, 5xx): a refresh token may have been rotated without us seeing the new one."""
 
 
 @dataclass(frozen=True)
@@ -65,18 +76,27 @@ def _post_token(
     client_secret: str,
     form: dict[str, str],
     http: httpx.Client | None,
+    timeout: float | None = None,
 ) -> Grant:
     headers = {"Accept": "application/json"}
     if provider == "quickbooks":
         headers |= _QBO_HARD_EXPIRY_HEADER
-    client = http or httpx.Client(timeout=TIMEOUT)
+    limits = TIMEOUT if timeout is None else httpx.Timeout(timeout, connect=CONNECT_TIMEOUT_SECONDS)
+    client = http or httpx.Client(timeout=limits)
     try:
         response = client.post(
-            token_url, data=form, headers=headers, auth=(client_id, client_secret)
+            token_url, data=form, headers=headers, auth=(client_id, client_secret), timeout=limits
         )
-    except httpx.HTTPError as exc:
-        msg = f"{provider} token endpoint {token_url} did not answer: {type(exc).__name__}"
+    except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+        # Nothing was sent: the provider cannot have acted.
+        msg = f"{provider} token endpoint {token_url} could not be reached: {type(exc).__name__}"
         raise TokenEndpointError(msg) from None
+    except httpx.HTTPError as exc:
+        msg = (
+            f"{provider} token endpoint {token_url} did not answer ({type(exc).__name__});"
+            " the provider may have acted on the request"
+        )
+        raise OutcomeUnknown(msg) from None
     finally:
         if http is None:
             client.close()
@@ -97,6 +117,9 @@ def _parse(provider: Provider, token_url: str, response: httpx.Response) -> Gran
         raise InvalidGrant(f"{provider} rejected the refresh token (invalid_grant){trace}")
     described = error or f"HTTP {response.status_code}"
     msg = f"{provider} token endpoint {token_url} answered {described}{trace}"
+    if response.status_code >= 500:
+        # A gateway error may come after the token service acted.
+        raise OutcomeUnknown(msg + "; the provider may have acted on the request")
     raise TokenEndpointError(msg)
 
 
@@ -107,9 +130,12 @@ def refresh(
     client_secret: str,
     refresh_token: str,
     http: httpx.Client | None = None,
+    timeout: float | None = None,
 ) -> Grant:
+    """One refresh call; `timeout` is the read timeout in seconds (default
+    `TOKEN_READ_TIMEOUT_SECONDS`)."""
     form = {"grant_type": "refresh_token", "refresh_token": refresh_token}
-    return _post_token(provider, token_url, client_id, client_secret, form, http)
+    return _post_token(provider, token_url, client_id, client_secret, form, http, timeout)
 
 
 def exchange_code(

@@ -1,79 +1,50 @@
 """The TokenStore: the only way any plugin, job or command gets a credential.
 
-A refresh is single-flight across processes and machines: a transaction-scoped PostgreSQL advisory
-lock on (tenant, provider), a re-read of the row inside the lock (another process may have
-refreshed already), the token call, and the new access and refresh token stored in the same
-transaction. The new refresh token is committed before anyone can use the new access token, and
-a process that dies while holding the lock releases it with its database connection.
+Reading and saving live here; refreshing (single-flight, safe when an outcome is unknown) is
+`ledgerlink.tokens.refresh`, sealing is `ledgerlink.tokens.sealing`.
 """
 
 from __future__ import annotations
 
-import contextlib
-import logging
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import httpx
 from psycopg.types.json import Jsonb
 
 from ledgerlink import db
 from ledgerlink.config import AppCredentials, Provider
-from ledgerlink.crypto import KeyRing, load_keyring
+from ledgerlink.crypto import KeyRing
 from ledgerlink.errors import LedgerlinkError
-from ledgerlink.tokens import grants
+from ledgerlink.tokens import grants, rows
 from ledgerlink.tokens.credentials import Connection, Credentials
+from ledgerlink.tokens.errors import NotConnected, ReauthRequired
+from ledgerlink.tokens.refresh import DEFAULT_PROCESSING_WINDOW, Refresher
+from ledgerlink.tokens.sealing import Sealer
 
-log = logging.getLogger(__name__)
+__all__ = ["NotConnected", "ReauthRequired", "TokenStore"]
 
 DEFAULT_MARGIN = timedelta(minutes=5)
-# Pipedrive's refresh token lives 60 days from its last use and the response does not say so.
-PIPEDRIVE_REFRESH_WINDOW = timedelta(days=60)
-
-_COLUMNS = (
-    "tenant, provider, auth_kind, account_id, api_url, token_url, revoke_url, client_id, secrets,"
-    " access_expires_at, refresh_expires_at, refresh_hard_expires_at, status, status_detail,"
-    " version, last_refreshed_at, updated_at"
-)
-
-
-class NotConnected(LedgerlinkError):
-    """No connection exists for the tenant and provider."""
-
-    def __init__(self, tenant: str, provider: str) -> None:
-        super().__init__(
-            f"No {provider} connection for tenant '{tenant}'. "
-            f"Connect with: ledgerlink connect {provider} --tenant {tenant}"
-        )
-
-
-class ReauthRequired(LedgerlinkError):
-    """A person must reconnect: the provider no longer accepts the stored grant."""
-
-    def __init__(self, tenant: str, provider: str, reason: str) -> None:
-        self.tenant, self.provider, self.reason = tenant, provider, reason
-        super().__init__(
-            f"The {provider} connection of tenant '{tenant}' needs re-authorization ({reason}). "
-            f"Reconnect with: ledgerlink connect {provider} --tenant {tenant}"
-        )
 
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def _seconds_from_env(name: str) -> float | None:
+    value = os.environ.get(name)
+    return float(value) if value else None
+
+
 def _margin_from_env() -> timedelta:
-    seconds = os.environ.get("LEDGERLINK_TOKEN_MARGIN_SECONDS")
-    return timedelta(seconds=int(seconds)) if seconds else DEFAULT_MARGIN
+    seconds = _seconds_from_env("LEDGERLINK_TOKEN_MARGIN_SECONDS")
+    return timedelta(seconds=seconds) if seconds is not None else DEFAULT_MARGIN
 
 
-@dataclass(frozen=True)
-class _Outcome:
-    credentials: Credentials | None = None
-    error: LedgerlinkError | None = None
+def _window_from_env() -> timedelta:
+    seconds = _seconds_from_env("LEDGERLINK_TOKEN_PROCESSING_WINDOW_SECONDS")
+    return timedelta(seconds=seconds) if seconds is not None else DEFAULT_PROCESSING_WINDOW
 
 
 class TokenStore:
@@ -85,20 +56,43 @@ class TokenStore:
         keyring: KeyRing | None = None,
         database_url: str | None = None,
         margin: timedelta | None = None,
+        processing_window: timedelta | None = None,
+        token_timeout: float | None = None,
         http: httpx.Client | None = None,
         now: Callable[[], datetime] = _utcnow,
     ) -> None:
-        self._keyring = keyring
+        """`processing_window`: how long after a refresh request the provider may still act on it
+        (`LEDGERLINK_TOKEN_PROCESSING_WINDOW_SECONDS`); `token_timeout`: the token call's read
+        timeout in seconds (`LEDGERLINK_TOKEN_TIMEOUT_SECONDS`, default
+        `grants.TOKEN_READ_TIMEOUT_SECONDS`)."""
+        self._sealer = Sealer(keyring)
         self.database_url = database_url  # None: the DSN in force (`ledgerlink.db.dsn`)
         self.margin = margin if margin is not None else _margin_from_env()
+        self.processing_window = (
+            processing_window if processing_window is not None else _window_from_env()
+        )
+        self.token_timeout = (
+            token_timeout
+            if token_timeout is not None
+            else _seconds_from_env("LEDGERLINK_TOKEN_TIMEOUT_SECONDS")
+        )
         self._http = http
         self._now = now
 
     @property
     def keyring(self) -> KeyRing:
-        if self._keyring is None:
-            self._keyring = load_keyring()
-        return self._keyring
+        return self._sealer.keyring
+
+    def _refresher(self) -> Refresher:
+        return Refresher(
+            sealer=self._sealer,
+            database_url=self.database_url,
+            margin=self.margin,
+            processing_window=self.processing_window,
+            token_timeout=self.token_timeout,
+            http=self._http,
+            now=self._now,
+        )
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -116,12 +110,13 @@ class TokenStore:
         looks valid, unless another process already replaced it. Callers pass it at most once per
         request. `app` overrides the stored OAuth client id and secret.
         """
+        refresher = self._refresher()
         with db.connection(self.database_url) as conn:
-            row = _select(conn, tenant, provider)
-        current = self._usable(row, rejected)
+            row = rows.select(conn, tenant, provider)
+        current = refresher.usable(row, rejected)
         if current is not None:
             return current
-        return self._refresh(tenant, provider, rejected=rejected, app=app)
+        return refresher.run(tenant, provider, rejected=rejected, app=app)
 
     def access_token(self, tenant: str, provider: Provider, *, rejected: str | None = None) -> str:
         creds = self.credentials(tenant, provider, rejected=rejected)
@@ -132,172 +127,18 @@ class TokenStore:
 
     def refresh(self, tenant: str, provider: Provider) -> Credentials:
         """Refresh now, whatever the access token's expiry (the scheduled refresh job uses it)."""
-        return self._refresh(tenant, provider, rejected=None, app=None, always=True)
+        return self._refresher().run(tenant, provider, rejected=None, app=None, always=True)
 
     def connections(self, tenant: str | None = None) -> list[Connection]:
-        sql = f"SELECT {_COLUMNS} FROM connections"  # noqa: S608 - constant column list
+        sql = f"SELECT {rows.COLUMNS} FROM connections"  # noqa: S608 - constant column list
         with db.connection(self.database_url) as conn:
             if tenant is None:
-                rows = conn.execute(sql + " ORDER BY tenant, provider").fetchall()
+                found = conn.execute(sql + " ORDER BY tenant, provider").fetchall()
             else:
-                rows = conn.execute(
+                found = conn.execute(
                     sql + " WHERE tenant = %s ORDER BY provider", (tenant,)
                 ).fetchall()
-        return [Connection.from_row(r, self._now()) for r in rows]
-
-    def _usable(self, row: dict[str, Any] | None, rejected: str | None) -> Credentials | None:
-        if row is None:
-            return None
-        if row["status"] != "active":
-            return None  # the locked path raises the actionable error
-        if row["auth_kind"] != "oauth":
-            return self._open(row)  # API tokens and keys do not expire
-        if row["access_expires_at"] is None:
-            return None
-        if row["access_expires_at"] - self.margin <= self._now():
-            return None
-        creds = self._open(row)
-        if rejected is not None and creds.access_token == rejected:
-            return None
-        return creds
-
-    # -- refreshing ----------------------------------------------------------------------------
-
-    def _refresh(
-        self,
-        tenant: str,
-        provider: Provider,
-        *,
-        rejected: str | None,
-        app: AppCredentials | None,
-        always: bool = False,
-    ) -> Credentials:
-        with db.connection(self.database_url) as conn, conn.transaction():
-            _lock(conn, tenant, provider)
-            outcome = self._refresh_locked(conn, tenant, provider, rejected, app, always)
-        if outcome.error is not None:
-            raise outcome.error
-        assert outcome.credentials is not None
-        return outcome.credentials
-
-    def _refresh_locked(
-        self,
-        conn: Any,
-        tenant: str,
-        provider: Provider,
-        rejected: str | None,
-        app: AppCredentials | None,
-        always: bool,
-    ) -> _Outcome:
-        row = _select(conn, tenant, provider)
-        if row is None:
-            raise NotConnected(tenant, provider)
-        if row["status"] != "active":
-            reason = row["status_detail"] or row["status"]
-            return _Outcome(error=ReauthRequired(tenant, provider, reason))
-        if row["auth_kind"] != "oauth":
-            return _Outcome(credentials=self._open(row))
-        if not always:
-            # Inside the lock: another process may have refreshed while we waited.
-            current = self._usable(row, rejected)
-            if current is not None:
-                return _Outcome(credentials=current)
-
-        expired = self._refresh_expiry_reason(row)
-        if expired:
-            self._mark_reauth(conn, tenant, provider, expired)
-            return _Outcome(error=ReauthRequired(tenant, provider, expired))
-
-        secrets = self._open(row).secrets
-        client_id = app.client_id if app else row["client_id"]
-        client_secret = app.client_secret if app else secrets.get("client_secret", "")
-        refresh_token = secrets["refresh_token"]
-        log.info("Refreshing the %s access token of tenant '%s'", provider, tenant)
-        try:
-            grant = self._call(provider, row, client_id, client_secret, refresh_token)
-        except grants.InvalidGrant:
-            # A writer outside our lock (a reconnect) may have stored a newer refresh token: try
-            # that one once, never in a loop.
-            latest = _select(conn, tenant, provider)
-            newer = self._open(latest).secrets.get("refresh_token") if latest else None
-            retried: grants.Grant | None = None
-            if newer and newer != refresh_token:
-                with contextlib.suppress(grants.InvalidGrant):
-                    retried = self._call(provider, row, client_id, client_secret, newer)
-            if retried is None:
-                reason = "the provider rejected the refresh token: invalid_grant"
-                self._mark_reauth(conn, tenant, provider, reason)
-                return _Outcome(error=ReauthRequired(tenant, provider, reason))
-            grant = retried
-        return _Outcome(credentials=self._store_grant(conn, row, grant))
-
-    def _call(
-        self,
-        provider: Provider,
-        row: dict[str, Any],
-        client_id: str,
-        client_secret: str,
-        refresh_token: str,
-    ) -> grants.Grant:
-        return grants.refresh(
-            provider, row["token_url"], client_id, client_secret, refresh_token, self._http
-        )
-
-    def _refresh_expiry_reason(self, row: dict[str, Any]) -> str | None:
-        now = self._now()
-        for column, what in (
-            ("refresh_hard_expires_at", "the refresh token reached its hard expiry"),
-            ("refresh_expires_at", "the refresh token expired unused"),
-        ):
-            at = row[column]
-            if at is not None and at <= now:
-                return f"{what} on {at:%Y-%m-%d %H:%M} UTC"
-        return None
-
-    def _store_grant(self, conn: Any, row: dict[str, Any], grant: grants.Grant) -> Credentials:
-        tenant, provider = row["tenant"], row["provider"]
-        now = self._now()
-        sealed = dict(row["secrets"])
-        sealed["access_token"] = self._seal(tenant, provider, "access_token", grant.access_token)
-        if grant.refresh_token:
-            sealed["refresh_token"] = self._seal(
-                tenant, provider, "refresh_token", grant.refresh_token
-            )
-        refresh_expires = _expiry(now, grant.refresh_expires_in)
-        if refresh_expires is None and provider == "pipedrive":
-            refresh_expires = now + PIPEDRIVE_REFRESH_WINDOW
-        updated = conn.execute(
-            "UPDATE connections SET secrets = %s, access_expires_at = %s,"  # noqa: S608
-            " refresh_expires_at = coalesce(%s, refresh_expires_at),"
-            " refresh_hard_expires_at = coalesce(%s, refresh_hard_expires_at),"
-            " api_url = coalesce(%s, api_url),"
-            " version = version + 1, last_refreshed_at = %s, updated_at = %s,"
-            " status = 'active', status_detail = NULL"
-            f" WHERE tenant = %s AND provider = %s RETURNING {_COLUMNS}",
-            (
-                Jsonb(sealed),
-                now + timedelta(seconds=grant.expires_in),
-                refresh_expires,
-                _expiry(now, grant.refresh_hard_expires_in),
-                grant.api_domain,
-                now,
-                now,
-                tenant,
-                provider,
-            ),
-        ).fetchone()
-        log.info("Stored the new %s tokens of tenant '%s'", provider, tenant)
-        return self._open(updated)
-
-    def _mark_reauth(self, conn: Any, tenant: str, provider: str, reason: str) -> None:
-        conn.execute(
-            "UPDATE connections SET status = 'needs_reauth', status_detail = %s,"
-            " updated_at = %s, version = version + 1 WHERE tenant = %s AND provider = %s",
-            (reason, self._now(), tenant, provider),
-        )
-        log.error(
-            "The %s connection of tenant '%s' needs re-authorization: %s", provider, tenant, reason
-        )
+        return [Connection.from_row(r, self._now()) for r in found]
 
     # -- saving ---------------------------------------------------------------------------------
 
@@ -324,14 +165,14 @@ class TokenStore:
             if grant.refresh_token:
                 values["refresh_token"] = grant.refresh_token
             access_expires = now + timedelta(seconds=grant.expires_in)
-            refresh_expires = _expiry(now, grant.refresh_expires_in)
+            refresh_expires = rows.expiry(now, grant.refresh_expires_in)
             if refresh_expires is None and provider == "pipedrive":
-                refresh_expires = now + PIPEDRIVE_REFRESH_WINDOW
-            hard_expires = _expiry(now, grant.refresh_hard_expires_in)
+                refresh_expires = now + rows.PIPEDRIVE_REFRESH_WINDOW
+            hard_expires = rows.expiry(now, grant.refresh_hard_expires_in)
             api_url = grant.api_domain or api_url
-        sealed = {k: self._seal(tenant, provider, k, v) for k, v in values.items()}
+        sealed = {k: self._sealer.seal(tenant, provider, k, v) for k, v in values.items()}
         with db.connection(self.database_url) as conn, conn.transaction():
-            _lock(conn, tenant, provider)
+            rows.xact_lock(conn, tenant, provider)
             row = conn.execute(
                 "INSERT INTO connections (tenant, provider, auth_kind, account_id, api_url,"  # noqa: S608
                 " token_url, revoke_url, client_id, secrets, access_expires_at,"
@@ -345,8 +186,9 @@ class TokenStore:
                 " refresh_expires_at = EXCLUDED.refresh_expires_at,"
                 " refresh_hard_expires_at = EXCLUDED.refresh_hard_expires_at,"
                 " last_refreshed_at = EXCLUDED.last_refreshed_at, status = 'active',"
-                " status_detail = NULL, version = connections.version + 1, updated_at = now()"
-                f" RETURNING {_COLUMNS}",
+                " status_detail = NULL, reauth_cause = NULL, reconnect_command = NULL,"
+                " version = connections.version + 1, updated_at = now()"
+                f" RETURNING {rows.COLUMNS}",
                 (
                     tenant,
                     provider,
@@ -369,12 +211,12 @@ class TokenStore:
     def disconnect(self, tenant: str, provider: Provider) -> tuple[bool, bool]:
         """Revoke where the provider supports it and delete the row: (existed, revoked)."""
         with db.connection(self.database_url) as conn, conn.transaction():
-            _lock(conn, tenant, provider)
-            row = _select(conn, tenant, provider)
+            rows.xact_lock(conn, tenant, provider)
+            row = rows.select(conn, tenant, provider)
             if row is None:
                 return False, False
             revoked = False
-            secrets = self._open(row).secrets
+            secrets = self._sealer.open(row).secrets
             token = secrets.get("refresh_token") or secrets.get("access_token")
             if row["auth_kind"] == "oauth" and row["revoke_url"] and token:
                 revoked = grants.revoke(
@@ -404,52 +246,10 @@ class TokenStore:
                         plain = self.keyring.open(
                             value, tenant=tenant, provider=provider, field=name
                         )
-                        sealed[name] = self._seal(tenant, provider, name, plain)
+                        sealed[name] = self._sealer.seal(tenant, provider, name, plain)
                         changed += 1
                 conn.execute(
                     "UPDATE connections SET secrets = %s WHERE tenant = %s AND provider = %s",
                     (Jsonb(sealed), tenant, provider),
                 )
         return changed
-
-    # -- sealing --------------------------------------------------------------------------------
-
-    def _seal(self, tenant: str, provider: str, name: str, value: str) -> str:
-        return self.keyring.seal(value, tenant=tenant, provider=provider, field=name)
-
-    def _open(self, row: dict[str, Any]) -> Credentials:
-        tenant, provider = row["tenant"], row["provider"]
-        opened = {
-            name: self.keyring.open(value, tenant=tenant, provider=provider, field=name)
-            for name, value in row["secrets"].items()
-        }
-        return Credentials(
-            tenant=tenant,
-            provider=provider,
-            auth_kind=row["auth_kind"],
-            account_id=row["account_id"],
-            api_url=row["api_url"],
-            secrets=opened,
-            access_expires_at=row["access_expires_at"],
-            version=row["version"],
-        )
-
-
-def _select(conn: Any, tenant: str, provider: str) -> dict[str, Any] | None:
-    row: dict[str, Any] | None = conn.execute(
-        f"SELECT {_COLUMNS} FROM connections WHERE tenant = %s AND provider = %s",  # noqa: S608
-        (tenant, provider),
-    ).fetchone()
-    return row
-
-
-def _lock(conn: Any, tenant: str, provider: str) -> None:
-    # Transaction-scoped: released at commit or rollback, and by the server if the client dies.
-    conn.execute(
-        "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
-        (f"ledgerlink.tokens:{tenant}:{provider}",),
-    )
-
-
-def _expiry(now: datetime, seconds: int | None) -> datetime | None:
-    return None if seconds is None else now + timedelta(seconds=seconds)

@@ -88,7 +88,12 @@ def routes(state: State) -> list[BaseRoute]:
         )
 
     async def issued(request: Request) -> Response:
-        return JSONResponse({"issued": [item.to_json() for item in state.oauth.issued]})
+        return JSONResponse(
+            {
+                "issued": [item.to_json() for item in state.oauth.issued],
+                "overlapping_requests": state.oauth.overlapping_requests,
+            }
+        )
 
     async def tokens(request: Request) -> Response:
         return JSONResponse(state.limits.snapshot())

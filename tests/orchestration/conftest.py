@@ -48,6 +48,12 @@ def box(box_server: Box, clean_db: str) -> Iterator[Box]:
 
 
 @pytest.fixture
-def instance() -> Iterator[dg.DagsterInstance]:
+def instance() -> dg.DagsterInstance:
+    return dg.DagsterInstance.ephemeral()  # in memory: no storage migrations per test
+
+
+@pytest.fixture
+def stored_instance() -> Iterator[dg.DagsterInstance]:
+    """A Dagster instance on disk: schedule and sensor contexts need one they can reference."""
     with dg.instance_for_test() as test_instance:
         yield test_instance

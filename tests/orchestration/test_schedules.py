@@ -20,10 +20,10 @@ def _context(instance: dg.DagsterInstance) -> dg.ScheduleEvaluationContext:
 
 
 def test_raw_copies_launch_one_run_per_tenant_with_its_meltano_lock_tags(
-    instance: dg.DagsterInstance,
+    stored_instance: dg.DagsterInstance,
 ) -> None:
-    instance.add_dynamic_partitions("tenants", ["acme", "globex"])
-    context = _context(instance)
+    stored_instance.add_dynamic_partitions("tenants", ["acme", "globex"])
+    context = _context(stored_instance)
     requests = raw_copies_daily.evaluate_tick(context).run_requests or []
     locks = [
         (r.partition_key, r.tags["meltano/raw-quickbooks"], r.tags["meltano/raw-pipedrive"])
@@ -36,15 +36,15 @@ def test_raw_copies_launch_one_run_per_tenant_with_its_meltano_lock_tags(
     assert len({r.run_key for r in requests}) == 2
 
 
-def test_raw_copies_skip_until_a_tenant_exists(instance: dg.DagsterInstance) -> None:
-    context = _context(instance)
+def test_raw_copies_skip_until_a_tenant_exists(stored_instance: dg.DagsterInstance) -> None:
+    context = _context(stored_instance)
     result = raw_copies_daily.evaluate_tick(context)
     assert not result.run_requests
     assert result.skip_message and "no tenants yet" in result.skip_message
 
 
-def test_the_keepalive_runs_every_half_hour(instance: dg.DagsterInstance) -> None:
-    context = _context(instance)
+def test_the_keepalive_runs_every_half_hour(stored_instance: dg.DagsterInstance) -> None:
+    context = _context(stored_instance)
     requests = token_keepalive_schedule.evaluate_tick(context).run_requests or []
     assert len(requests) == 1
     assert token_keepalive_schedule.cron_schedule == "*/30 * * * *"

@@ -161,7 +161,7 @@ class MeltanoResource(dg.ConfigurableResource):  # type: ignore[misc]
     # -- the lock rule --------------------------------------------------------------------------
 
     def _claim(self, context: Context, job: str, tenant: str) -> None:
-        instance, run_id = context.instance, context.run_id
+        instance, run_id = context.instance, context.run.run_id
         if instance.has_run(run_id):
             instance.add_run_tags(run_id, {lock_tag(job): tenant})
 
@@ -169,7 +169,7 @@ class MeltanoResource(dg.ConfigurableResource):  # type: ignore[misc]
         records = context.instance.get_run_records(
             dg.RunsFilter(tags={lock_tag(job): tenant}, statuses=_LIVE)
         )
-        return [r.dagster_run.run_id for r in records if r.dagster_run.run_id != context.run_id]
+        return [r.dagster_run.run_id for r in records if r.dagster_run.run_id != context.run.run_id]
 
 
 def _forward(context: Context, line: LogLine) -> None:

@@ -70,7 +70,11 @@ def _refresh_one(
     store: TokenStore, conn: Connection, fresh_for: timedelta, now: datetime
 ) -> Outcome:
     tenant, provider = conn.tenant, conn.provider
-    if conn.status == "active" and conn.last_refreshed_at and now - conn.last_refreshed_at < fresh_for:
+    if (
+        conn.status == "active"
+        and conn.last_refreshed_at
+        and now - conn.last_refreshed_at < fresh_for
+    ):
         return Outcome(tenant, provider, "fresh", f"refreshed at {conn.last_refreshed_at:%H:%M:%S}")
     try:
         current = store.credentials(tenant, provider)  # type: ignore[arg-type]
@@ -85,7 +89,9 @@ def _refresh_one(
     except Exception as exc:  # one tenant's surprise must not stop the others' refresh
         return Outcome(tenant, provider, "failed", f"{type(exc).__name__}: {exc}")
     until = current.access_expires_at
-    return Outcome(tenant, provider, "refreshed", f"valid until {until:%Y-%m-%d %H:%M} UTC" if until else "")
+    return Outcome(
+        tenant, provider, "refreshed", f"valid until {until:%Y-%m-%d %H:%M} UTC" if until else ""
+    )
 
 
 def reconnect_warnings(

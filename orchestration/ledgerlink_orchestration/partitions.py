@@ -2,4 +2,5 @@
 
 import dagster as dg
 
-TENANTS = dg.DynamicPartitionsDefinition(name="tenants")
+TENANTS_NAME = "tenants"
+TENANTS = dg.DynamicPartitionsDefinition(name=TENANTS_NAME)

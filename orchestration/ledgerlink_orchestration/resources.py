@@ -7,7 +7,7 @@ from ledgerlink.tokens import TokenStore
 from ledgerlink_orchestration.meltano import MeltanoResource
 
 
-class TokenStoreResource(dg.ConfigurableResource):  # type: ignore[misc]
+class TokenStoreResource(dg.ConfigurableResource):  # type: ignore[type-arg]
     """ledgerlink's TokenStore, the only way to read or refresh a credential."""
 
     database_url: str = Field(
@@ -18,5 +18,5 @@ class TokenStoreResource(dg.ConfigurableResource):  # type: ignore[misc]
         return TokenStore(database_url=self.database_url or None)
 
 
-def resources() -> dict[str, dg.ConfigurableResource]:
+def resources() -> dict[str, object]:
     return {"meltano": MeltanoResource(), "tokens": TokenStoreResource()}

@@ -4,7 +4,7 @@ import dagster as dg
 
 from ledgerlink_orchestration.jobs import RAW_COPY_MELTANO_JOBS, raw_copies, token_keepalive
 from ledgerlink_orchestration.meltano import lock_tag
-from ledgerlink_orchestration.partitions import TENANTS
+from ledgerlink_orchestration.partitions import TENANTS_NAME
 from ledgerlink_orchestration.settings import SETTINGS
 
 
@@ -19,7 +19,7 @@ from ledgerlink_orchestration.settings import SETTINGS
 def raw_copies_daily(
     context: dg.ScheduleEvaluationContext,
 ) -> list[dg.RunRequest] | dg.SkipReason:
-    tenants = context.instance.get_dynamic_partitions(TENANTS.name)
+    tenants = context.instance.get_dynamic_partitions(TENANTS_NAME)
     if not tenants:
         return dg.SkipReason("no tenants yet: connect one with `ledgerlink connect`")
     tick = context.scheduled_execution_time.isoformat() if context.scheduled_execution_time else ""

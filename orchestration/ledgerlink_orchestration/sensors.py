@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from ledgerlink_orchestration.partitions import TENANTS
+from ledgerlink_orchestration.partitions import TENANTS, TENANTS_NAME
 from ledgerlink_orchestration.resources import TokenStoreResource
 from ledgerlink_orchestration.settings import SETTINGS
 
@@ -16,7 +16,7 @@ from ledgerlink_orchestration.settings import SETTINGS
 def tenant_discovery(
     context: dg.SensorEvaluationContext, tokens: TokenStoreResource
 ) -> dg.SensorResult | dg.SkipReason:
-    known = set(context.instance.get_dynamic_partitions(TENANTS.name))
+    known = set(context.instance.get_dynamic_partitions(TENANTS_NAME))
     found = {conn.tenant for conn in tokens.store().connections()}
     new = sorted(found - known)
     if not new:

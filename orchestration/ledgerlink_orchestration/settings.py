@@ -18,7 +18,7 @@ class Settings:
     # Raw copies of every tap into raw_quickbooks / raw_pipedrive: daily, at night.
     raw_copies_cron: str = "0 3 * * *"
     # Token keep-alive: every 30 minutes, inside the one-hour life of an access token.
-    token_keepalive_cron: str = "*/30 * * * *"
+    token_keepalive_cron: str = "*/30 * * * *"  # noqa: S105 - a cron expression
     # A connection refreshed this recently (by an overlapping run, or a plugin) is left alone.
     token_fresh_minutes: int = 10
     # Warn when someone must reconnect within this many days (rolling or hard refresh expiry).

@@ -28,7 +28,11 @@ class Box(QboSandbox):
         leakcheck.add_issued({DEFAULT_API_TOKEN})
         url = self.sandbox.url("pipedrive")
         TokenStore().save(
-            tenant, "pipedrive", auth_kind="api_token", api_url=url, secrets={"api_token": DEFAULT_API_TOKEN}
+            tenant,
+            "pipedrive",
+            auth_kind="api_token",
+            api_url=url,
+            secrets={"api_token": DEFAULT_API_TOKEN},
         )
 
 

@@ -23,8 +23,8 @@ def _time_passes(box: Box, database_url: str, seconds: int) -> None:
     box.sandbox.clock.advance(seconds)
     with psycopg.connect(database_url) as conn:
         conn.execute(
-            "UPDATE connections SET access_expires_at = access_expires_at - make_interval(secs => %s),"
-            " last_refreshed_at = last_refreshed_at - make_interval(secs => %s)",
+            "UPDATE connections SET access_expires_at = access_expires_at - %s * interval '1s',"
+            " last_refreshed_at = last_refreshed_at - %s * interval '1s'",
             (seconds, seconds),
         )
 
@@ -121,17 +121,23 @@ def test_a_refused_connection_fails_the_run_after_the_others_are_refreshed(
     assert "gone/quickbooks needs re-authorization now" in metadata["reconnect_warnings"]
 
 
+def _check() -> dg.AssetCheckResult:
+    result = no_reconnect_due(tokens=TokenStoreResource())
+    assert isinstance(result, dg.AssetCheckResult)
+    return result
+
+
 def test_the_check_warns_before_a_forced_reconnect(box: Box, clean_db: str) -> None:
     box.connect_quickbooks("north")
     box.connect_quickbooks("south")
-    check = no_reconnect_due(tokens=TokenStoreResource())
+    check = _check()
     assert check.passed
     with psycopg.connect(clean_db) as conn:
         conn.execute(
             "UPDATE connections SET refresh_hard_expires_at = now() + interval '5 days 1 hour'"
             " WHERE tenant = 'south'"
         )
-    check = no_reconnect_due(tokens=TokenStoreResource())
+    check = _check()
     assert not check.passed
     assert check.severity == dg.AssetCheckSeverity.WARN
     details = check.metadata["details"].value

@@ -7,6 +7,8 @@ and a run refused because a killed run still held Meltano's lock.
 
 from __future__ import annotations
 
+import json
+
 from ledgerlink_orchestration.meltano import RunSummary, parse_line
 from tests.orchestration.conftest import FIXTURES
 
@@ -55,16 +57,13 @@ def test_a_run_refused_for_a_dead_runs_lock_says_so_in_meltanos_words() -> None:
 
 
 def test_structured_metric_lines_count_like_text_ones() -> None:
+    def metric(value: int) -> dict[str, object]:
+        tags = {"stream": "deals"}
+        return {"type": "counter", "metric": "record_count", "value": value, "tags": tags}
+
+    plugin = {"string_id": "tap-pipedrive", "producer": True}
     summary = RunSummary()
-    metric = '{"type":"counter","metric":"record_count","value":%d,"tags":{"stream":"deals"}}'
-    summary.add(parse_line('{"event":"METRIC: %s","string_id":"tap-pipedrive","producer":true}'
-                           % (metric % 3).replace('"', '\\"')))
-    summary.add(
-        parse_line(
-            '{"event":"METRIC","string_id":"tap-pipedrive","producer":true,"metric_info":'
-            + metric % 4
-            + "}"
-        )
-    )
+    summary.add(parse_line(json.dumps({"event": "METRIC: " + json.dumps(metric(3)), **plugin})))
+    summary.add(parse_line(json.dumps({"event": "METRIC", "metric_info": metric(4), **plugin})))
     summary.add(parse_line("not json at all"))
     assert summary.streams["deals"].records_extracted == 7

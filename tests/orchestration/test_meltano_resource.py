@@ -24,7 +24,8 @@ import json, os, sys
 from pathlib import Path
 args = sys.argv[1:]
 with open({calls!r}, "a") as log:
-    log.write(json.dumps({{"args": args, "tenant": os.environ.get("TAP_QUICKBOOKS_TENANT")}}) + "\\n")
+    tenant = os.environ.get("TAP_QUICKBOOKS_TENANT")
+    log.write(json.dumps({{"args": args, "tenant": tenant}}) + "\\n")
 script = {script!r}
 name = script[min(sum(1 for _ in open({calls!r})), len(script)) - 1]
 sys.stderr.write((Path({fixtures!r}) / ("meltano-run-" + name + ".jsonl")).read_text())

@@ -2,7 +2,6 @@
 
 from collections.abc import Iterator
 from datetime import timedelta
-
 from typing import Any
 
 import dagster as dg
@@ -14,7 +13,7 @@ from ledgerlink_orchestration.settings import SETTINGS
 CONNECTIONS = dg.AssetKey(["ledgerlink", "connections"])
 
 
-class KeepAliveConfig(dg.Config):  # type: ignore[misc]
+class KeepAliveConfig(dg.Config):
     fresh_minutes: int = SETTINGS.token_fresh_minutes
     warn_days: int = SETTINGS.reconnect_warn_days
 
@@ -39,7 +38,7 @@ def _metadata(report: Report) -> dict[str, Any]:
 )
 def connections(
     context: dg.AssetExecutionContext, config: KeepAliveConfig, tokens: TokenStoreResource
-) -> Iterator[dg.MaterializeResult]:
+) -> Iterator[dg.MaterializeResult[Any]]:
     """Refresh every tenant's OAuth tokens (`ledgerlink refresh`); fail at the end if any failed."""
     report = keep_alive(
         tokens.store(),
@@ -54,9 +53,9 @@ def connections(
     yield dg.MaterializeResult(metadata=_metadata(report))
     if report.failed:
         names = ", ".join(o.name for o in report.failed)
-        first = report.failed[0]
+        first = report.failed[0].detail
         raise dg.Failure(
-            description=f"{len(report.failed)} connection(s) not refreshed ({names}): {first.detail}",
+            description=f"{len(report.failed)} connection(s) not refreshed ({names}): {first}",
             metadata={o.name: o.detail for o in report.failed},
             allow_retries=False,
         )

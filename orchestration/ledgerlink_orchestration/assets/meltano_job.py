@@ -1,7 +1,6 @@
 """One `multi_asset` per Meltano job: an AssetSpec per stream, one `meltano run` per tenant."""
 
 from collections.abc import Iterator, Mapping
-
 from typing import Any
 
 import dagster as dg
@@ -50,7 +49,7 @@ def meltano_job_asset(
     )
     def _run(
         context: dg.AssetExecutionContext, meltano: MeltanoResource
-    ) -> Iterator[dg.MaterializeResult]:
+    ) -> Iterator[dg.MaterializeResult[Any]]:
         summary = meltano.run(context, job, context.partition_key)
         yield from materializations(summary, specs)
 
@@ -59,7 +58,7 @@ def meltano_job_asset(
 
 def materializations(
     summary: RunSummary, specs: list[dg.AssetSpec]
-) -> Iterator[dg.MaterializeResult]:
+) -> Iterator[dg.MaterializeResult[Any]]:
     """Per stream: its records and API requests; per run: duration and totals."""
     run = summary.metadata()
     for spec in specs:

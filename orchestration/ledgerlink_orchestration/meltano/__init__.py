@@ -1,4 +1,4 @@
-"""Running the ledgerlink Meltano project from Dagster (no dagster-meltano: it does not load on 1.13)."""
+"""Running the ledgerlink Meltano project from Dagster (dagster-meltano does not load on 1.13)."""
 
 from ledgerlink_orchestration.meltano.log import RunSummary, StreamStats, parse_line
 from ledgerlink_orchestration.meltano.project import MeltanoProject

@@ -50,7 +50,7 @@ def tenant_variable(plugin: str) -> str:
     return plugin.upper().replace("-", "_") + "_TENANT"
 
 
-class MeltanoResource(dg.ConfigurableResource):  # type: ignore[misc]
+class MeltanoResource(dg.ConfigurableResource):  # type: ignore[type-arg]
     """Runs `meltano run` in the ledgerlink Meltano project for one tenant."""
 
     project_dir: str = Field(

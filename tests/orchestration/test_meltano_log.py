@@ -67,3 +67,13 @@ def test_structured_metric_lines_count_like_text_ones() -> None:
     summary.add(parse_line(json.dumps({"event": "METRIC", "metric_info": metric(4), **plugin})))
     summary.add(parse_line("not json at all"))
     assert summary.streams["deals"].records_extracted == 7
+
+
+def test_failed_requests_are_counted_apart() -> None:
+    plugin = {"string_id": "tap-pipedrive", "producer": True}
+    summary = RunSummary()
+    for status in ("failed", "failed", "succeeded"):
+        tags = {"stream": "deals", "endpoint": "/deals", "status": status}
+        metric = {"type": "timer", "metric": "http_request_duration", "value": 0.5, "tags": tags}
+        summary.add(parse_line(json.dumps({"event": "METRIC: " + json.dumps(metric), **plugin})))
+    assert (summary.streams["deals"].http_errors, summary.streams["deals"].http_seconds) == (2, 1.5)

@@ -69,6 +69,7 @@ def materializations(
             "records_loaded": stats.records_loaded if stats else 0,
             "api_requests": stats.http_requests if stats else 0,
             "api_seconds": round(stats.http_seconds, 3) if stats else 0.0,
+            "api_errors": stats.http_errors if stats else 0,
             "run_api_requests": run["api_requests"],
             "run_duration_seconds": run["duration_seconds"],
         }

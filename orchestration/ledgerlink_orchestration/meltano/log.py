@@ -65,11 +65,13 @@ def parse_line(text: str) -> LogLine:
 
 @dataclass
 class StreamStats:
+    """One stream's totals: records the tap read and the target wrote, the tap's API requests."""
+
     records_extracted: int = 0
     records_loaded: int = 0
     http_requests: int = 0
     http_seconds: float = 0.0
-    http_errors: int = 0
+    http_errors: int = 0  # requests that did not succeed (each retry counts)
 
 
 @dataclass

@@ -6,6 +6,7 @@ Meltano holds the lock of a dead run, as after a crash.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -48,7 +49,8 @@ def _crash_a_run(tenant: str) -> None:
     for line in process.stdout:
         if "Reading state from" in line:  # the run's row exists: Meltano's lock is taken
             break
-    os.killpg(process.pid, signal.SIGKILL)
+    with contextlib.suppress(ProcessLookupError):  # it may have ended on its own (an error)
+        os.killpg(process.pid, signal.SIGKILL)
     process.wait()
 
 

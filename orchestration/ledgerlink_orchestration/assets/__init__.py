@@ -1,0 +1,1 @@
+"""Assets per source: what each system holds and the copies and mappings ledgerlink makes."""

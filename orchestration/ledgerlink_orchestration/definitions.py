@@ -1,0 +1,19 @@
+"""The Dagster code location of ledgerlink: `dagster dev` from the repository root loads it."""
+
+import dagster as dg
+
+from ledgerlink_orchestration.assets import connections, pipedrive, quickbooks
+from ledgerlink_orchestration.checks import CHECKS
+from ledgerlink_orchestration.jobs import JOBS
+from ledgerlink_orchestration.resources import resources
+from ledgerlink_orchestration.schedules import SCHEDULES
+from ledgerlink_orchestration.sensors import SENSORS
+
+defs = dg.Definitions(
+    assets=[*quickbooks.ASSETS, *pipedrive.ASSETS, *connections.ASSETS],
+    asset_checks=CHECKS,
+    jobs=JOBS,
+    schedules=SCHEDULES,
+    sensors=SENSORS,
+    resources=resources(),
+)

@@ -1,0 +1,41 @@
+"""Settings of the schedules and jobs: environment variables with sensible defaults.
+
+Read when the code location loads (schedules are defined then); restart `dagster dev` or the code
+server after changing one.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+
+
+@dataclass(frozen=True)
+class Settings:
+    # Every schedule's cron expressions are read in this time zone.
+    timezone: str = "UTC"
+    # Raw copies of every tap into raw_quickbooks / raw_pipedrive: daily, at night.
+    raw_copies_cron: str = "0 3 * * *"
+    # Token keep-alive: every 30 minutes, inside the one-hour life of an access token.
+    token_keepalive_cron: str = "*/30 * * * *"  # noqa: S105 - a cron expression
+    # A connection refreshed this recently (by an overlapping run, or a plugin) is left alone.
+    token_fresh_minutes: int = 10
+    # Warn when someone must reconnect within this many days (rolling or hard refresh expiry).
+    reconnect_warn_days: int = 14
+    # How often the sensor looks for tenants in the `connections` table.
+    tenant_discovery_seconds: int = 60
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Each field from LEDGERLINK_<FIELD> (upper case) when set."""
+        source = os.environ if env is None else env
+        values: dict[str, str | int] = {}
+        for f in fields(cls):
+            raw = source.get(f"LEDGERLINK_{f.name.upper()}")
+            if raw:
+                values[f.name] = int(raw) if f.type in (int, "int") else raw
+        return cls(**values)  # type: ignore[arg-type]
+
+
+SETTINGS = Settings.from_env()

@@ -1,0 +1,63 @@
+"""One sandbox for the orchestration tests, tenants connected to it, a Dagster test instance."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from ledgerlink.sandbox.pipedrive.credentials import DEFAULT_API_TOKEN
+from ledgerlink.sandbox.quickbooks.service_settings import DEFAULT_CLIENT_SECRET
+from ledgerlink.sandbox.sandbox import Sandbox
+from ledgerlink.tokens import TokenStore
+from tests import leakcheck
+from tests.core.conftest import QboSandbox
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+class Box(QboSandbox):
+    """The whole sandbox (QuickBooks, Pipedrive, ShipStation) and tenants connected to it."""
+
+    def connect_quickbooks(self, tenant: str) -> None:
+        self.connect(TokenStore(), tenant)
+
+    def connect_pipedrive(self, tenant: str) -> None:
+        leakcheck.add_issued({DEFAULT_API_TOKEN})
+        url = self.sandbox.url("pipedrive")
+        TokenStore().save(
+            tenant,
+            "pipedrive",
+            auth_kind="api_token",
+            api_url=url,
+            secrets={"api_token": DEFAULT_API_TOKEN},
+        )
+
+
+@pytest.fixture(scope="session")
+def box_server() -> Iterator[Box]:
+    with Sandbox(seed="demo").start() as sandbox:
+        box = Box(sandbox)
+        yield box
+        leakcheck.add_issued(box.issued() | {DEFAULT_CLIENT_SECRET})
+
+
+@pytest.fixture
+def box(box_server: Box, clean_db: str) -> Iterator[Box]:
+    box_server.reset()
+    yield box_server
+    box_server.sandbox.clock.reset()
+
+
+@pytest.fixture
+def instance() -> dg.DagsterInstance:
+    return dg.DagsterInstance.ephemeral()  # in memory: no storage migrations per test
+
+
+@pytest.fixture
+def stored_instance() -> Iterator[dg.DagsterInstance]:
+    """A Dagster instance on disk: schedule and sensor contexts need one they can reference."""
+    with dg.instance_for_test() as test_instance:
+        yield test_instance

@@ -1,0 +1,68 @@
+"""The code location loads, from Python and from the repository root as `dagster` sees it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import dagster as dg
+
+from ledgerlink_orchestration.definitions import defs
+from ledgerlink_orchestration.meltano import MeltanoProject
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_definitions_load_with_every_job_schedule_sensor_and_check() -> None:
+    dg.Definitions.validate_loadable(defs)
+    assert defs.resolve_job_def("raw_copies")
+    assert defs.resolve_job_def("token_keepalive")
+    assert {s.name for s in defs.schedules or []} == {
+        "raw_copies_daily",
+        "token_keepalive_every_30_minutes",
+    }
+    assert {s.name for s in defs.sensors or []} == {"tenant_discovery"}
+    graph = defs.resolve_asset_graph()
+    assert dg.AssetCheckKey(dg.AssetKey(["ledgerlink", "connections"]), "no_reconnect_due") in (
+        graph.asset_check_keys
+    )
+
+
+def test_raw_copies_descend_from_their_sources_and_run_in_their_api_pool() -> None:
+    graph = defs.resolve_asset_graph()
+    customers = graph.get(dg.AssetKey(["raw_quickbooks", "customers"]))
+    assert customers.parent_keys == {dg.AssetKey(["quickbooks", "customers"])}
+    assert customers.partitions_def == dg.DynamicPartitionsDefinition(name="tenants")
+    assert customers.kinds >= {"meltano", "postgres"}
+    deals = graph.get(dg.AssetKey(["raw_pipedrive", "deals"]))
+    assert deals.parent_keys == {dg.AssetKey(["pipedrive", "deals"])}
+    pools = {
+        node.key.path[0]: node.pools
+        for node in graph.asset_nodes
+        if node.key.path[0] in ("raw_quickbooks", "raw_pipedrive")
+    }
+    assert pools == {"raw_quickbooks": {"quickbooks"}, "raw_pipedrive": {"pipedrive"}}
+
+
+def test_every_meltano_job_an_asset_runs_is_defined_in_meltano_yml() -> None:
+    project = MeltanoProject(ROOT)
+    assert project.plugins("raw-quickbooks") == ["tap-quickbooks", "target-postgres"]
+    assert project.plugins("raw-pipedrive") == ["tap-pipedrive", "target-postgres"]
+    graph = defs.resolve_asset_graph()
+    used = {
+        node.metadata["meltano_job"] for node in graph.asset_nodes if "meltano_job" in node.metadata
+    }
+    assert used == {job["name"] for job in project.jobs()}
+
+
+def test_dagster_validates_the_code_location_from_the_repository_root() -> None:
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("dagster")), "definitions", "validate"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Validation successful for code location ledgerlink" in done.stdout + done.stderr

@@ -8,10 +8,10 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from ledgerlink.sandbox.pipedrive.credentials import DEFAULT_API_TOKEN
-from ledgerlink.sandbox.quickbooks.service_settings import DEFAULT_CLIENT_SECRET
-from ledgerlink.sandbox.sandbox import Sandbox
 from ledgerlink.tokens import TokenStore
+from ledgerlink_sandbox.pipedrive.credentials import DEFAULT_API_TOKEN
+from ledgerlink_sandbox.quickbooks.service_settings import DEFAULT_CLIENT_SECRET
+from ledgerlink_sandbox.sandbox import Sandbox
 from tests import leakcheck
 from tests.core.conftest import QboSandbox
 

@@ -8,11 +8,11 @@ from typing import Any
 import dagster as dg
 import psycopg
 
-from ledgerlink.sandbox.quickbooks.service_settings import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 from ledgerlink.tokens import Grant, TokenStore
 from ledgerlink_orchestration.assets.connections import connections
 from ledgerlink_orchestration.checks import no_reconnect_due
 from ledgerlink_orchestration.resources import TokenStoreResource
+from ledgerlink_sandbox.quickbooks.service_settings import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 from tests.orchestration.conftest import Box
 
 AN_HOUR_AND_MORE = 3700
@@ -110,11 +110,10 @@ def test_a_refused_connection_fails_the_run_after_the_others_are_refreshed(
     [failure] = [e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE]
     data = failure.step_failure_data
     assert data is not None and data.user_failure_data is not None
-    assert data.user_failure_data.description == (
-        "1 connection(s) not refreshed (gone/quickbooks): The quickbooks connection of tenant "
-        "'gone' needs re-authorization (the provider rejected the refresh token: invalid_grant). "
-        "Reconnect with: ledgerlink connect quickbooks --tenant gone"
-    )
+    description = data.user_failure_data.description or ""
+    assert description.startswith("1 connection(s) not refreshed (gone/quickbooks): ")
+    assert "\n" not in description
+    assert description.endswith("Reconnect with: ledgerlink connect quickbooks --tenant gone")
     assert _oauth_versions()["north/quickbooks"] == versions["north/quickbooks"] + 1
     metadata = _metadata(result)
     assert (metadata["refreshed"], metadata["failed"]) == (1, 1)

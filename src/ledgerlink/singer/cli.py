@@ -11,6 +11,7 @@ The wrapper sits around the whole click command (``main``), not only the sync: s
 
 from __future__ import annotations
 
+import logging
 import sys
 import typing as t
 from urllib.parse import urlsplit
@@ -29,6 +30,8 @@ from ledgerlink.singer.http import TRANSIENT_EXCEPTIONS
 
 if t.TYPE_CHECKING:
     from collections.abc import Mapping
+
+SDK_FAILURE_NOTICE = "An unhandled error occurred while syncing '%s'"
 
 
 def setting_problem(schema: Mapping[str, t.Any], config: Mapping[str, t.Any]) -> str | None:
@@ -105,6 +108,11 @@ def _host(error: BaseException) -> str:
     return "the provider"
 
 
+def _drop_failure_notice(record: logging.LogRecord) -> bool:
+    """singer-sdk logs that a stream failed before re-raising; the wrapper says it, once."""
+    return record.msg != SDK_FAILURE_NOTICE
+
+
 class OneLineErrors:
     """Mixin for every ledgerlink Tap and Target (first in the bases).
 
@@ -122,6 +130,8 @@ class OneLineErrors:
     @classmethod
     def get_singer_command(cls) -> click.Command:
         command = super().get_singer_command()  # type: ignore[misc]
+        for handler in logging.getLogger().handlers:  # the SDK's console handler, set up by now
+            handler.addFilter(_drop_failure_notice)
         command.__class__ = type("OneLineCommand", (OneLineCommand, type(command)), {})
         command.plugin_name = cls.name
         return t.cast("click.Command", command)

@@ -31,7 +31,13 @@ from ledgerlink.singer.http import TRANSIENT_EXCEPTIONS
 if t.TYPE_CHECKING:
     from collections.abc import Mapping
 
-SDK_FAILURE_NOTICE = "An unhandled error occurred while syncing '%s'"
+# Log records that announce a failure which is then raised, and so reported by the wrapper:
+# singer-sdk's notice that a stream failed, and the store's note that a connection now needs a
+# reconnect (``ReauthRequired`` carries the same reason and the command).
+ANNOUNCED_FAILURES = (
+    "An unhandled error occurred while syncing '%s'",
+    "The %s connection of tenant '%s' needs re-authorization: %s",
+)
 
 
 def setting_problem(schema: Mapping[str, t.Any], config: Mapping[str, t.Any]) -> str | None:
@@ -109,8 +115,8 @@ def _host(error: BaseException) -> str:
 
 
 def _drop_failure_notice(record: logging.LogRecord) -> bool:
-    """singer-sdk logs that a stream failed before re-raising; the wrapper says it, once."""
-    return record.msg != SDK_FAILURE_NOTICE
+    """Failures announced in the log before they are raised are said once, by the wrapper."""
+    return record.msg not in ANNOUNCED_FAILURES
 
 
 class OneLineErrors:

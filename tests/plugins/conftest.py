@@ -3,12 +3,14 @@ connected to it; plugins are run as Meltano runs them (``meltano invoke``), as s
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,13 +112,17 @@ class Project:
         process.stdin.write(stdin)
         process.stdin.flush()
         seen: list[str] = []
+        deadline = threading.Timer(60, os.killpg, (process.pid, signal.SIGKILL))
+        deadline.start()
         try:
             for line in process.stdout:
                 seen.append(line)
                 if until in line:
                     break
         finally:
-            os.killpg(process.pid, signal.SIGKILL)
+            deadline.cancel()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=30)
         text = "".join(seen)
         leakcheck.record_output(text)

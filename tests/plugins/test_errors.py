@@ -147,6 +147,7 @@ def _check_alone(
 STDIN = '{"type":"SCHEMA","stream":"s","schema":{"properties":{}},"key_properties":[]}\n'
 
 
+@pytest.mark.timeout(900)  # the first test of the module installs the plugins
 @pytest.mark.parametrize("plugin", PLUGINS)
 @pytest.mark.parametrize("case", CASES)
 def test_one_line_and_exit_1(world: World, refused: str, plugin: str, case: str) -> None:

@@ -28,7 +28,10 @@ from target_shipstation.target import TargetShipStation
         ({"tenant": "acme", "page_size": 5000}, "setting 'page_size' = 5000 must be at most 1000"),
         ({"tenant": "acme", "max_retries": -1}, "setting 'max_retries' = -1 must be at least 0"),
         ({"tenant": "acme", "token_margin_seconds": 4000}, "setting 'token_margin_seconds' = 4000"),
-        ({"tenant": "acme", "settle_seconds": "60"}, "setting 'settle_seconds' = '60' must be of"),
+        (
+            {"tenant": "acme", "settle_seconds": "60"},
+            "setting 'settle_seconds' = '60' must be a whole",
+        ),
     ],
 )
 def test_a_refused_setting_is_named_with_its_bound(config: dict[str, object], problem: str) -> None:

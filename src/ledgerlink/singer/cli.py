@@ -40,12 +40,34 @@ ANNOUNCED_FAILURES = (
 )
 
 
+BOUND_WORDS = {
+    "minimum": "must be at least",
+    "maximum": "must be at most",
+    "exclusiveMinimum": "must be more than",
+    "exclusiveMaximum": "must be less than",
+}
+KIND_NAMES = {
+    "integer": "a whole number",
+    "number": "a number",
+    "string": "text",
+    "boolean": "true or false",
+    "object": "an object",
+    "array": "a list",
+}
+
+
 def setting_problem(schema: Mapping[str, t.Any], config: Mapping[str, t.Any]) -> str | None:
-    """The first setting the schema refuses, as ``setting 'x' ...: why``; None when valid."""
+    """The first setting the schema refuses, as ``setting 'x' = value must ...``; None when
+    the config is valid."""
     errors = sorted(Draft7Validator(schema).iter_errors(dict(config)), key=_order)
     if not errors:
         return None
     return _describe(errors[0])
+
+
+def _setting_of(problem: str) -> str:
+    """The top-level setting a problem names (``include_fields.deals.0`` → include_fields)."""
+    return problem.split("'")[1].split(".")[0]
 
 
 def _order(error: ValidationError) -> tuple[str, ...]:
@@ -57,18 +79,22 @@ def _describe(error: ValidationError) -> str:
     if error.validator == "required":
         missing = str(error.message).split("'")[1] if "'" in error.message else error.message
         return f"setting '{missing}' is required"
-    bound = error.validator_value
-    what = {
-        "minimum": f"must be at least {bound}",
-        "maximum": f"must be at most {bound}",
-        "exclusiveMinimum": f"must be more than {bound}",
-        "exclusiveMaximum": f"must be less than {bound}",
-        "enum": f"must be one of {', '.join(map(str, bound))}" if isinstance(bound, list) else "",
-        "pattern": f"must match {bound}",
-        "type": f"must be of type {bound}",
-    }.get(str(error.validator)) or str(error.message)
     value = error.instance if not isinstance(error.instance, dict | list) else "…"
-    return f"setting '{path}' = {value!r} {what}"
+    return f"setting '{path}' = {value!r} {_rule(str(error.validator), error)}"
+
+
+def _rule(validator: str, error: ValidationError) -> str:
+    bound = error.validator_value
+    if validator in BOUND_WORDS:
+        return f"{BOUND_WORDS[validator]} {bound}"
+    if validator == "enum" and isinstance(bound, list):
+        return f"must be one of {', '.join(map(str, bound))}"
+    if validator == "pattern":
+        return f"must match {bound}"
+    if validator == "type":
+        kinds = [bound] if isinstance(bound, str) else list(bound)
+        return "must be " + " or ".join(KIND_NAMES.get(k, k) for k in kinds if k != "null")
+    return str(error.message)
 
 
 class OneLineCommand(SingerCommand):
@@ -138,9 +164,11 @@ class OneLineErrors:
         command = super().get_singer_command()  # type: ignore[misc]
         for handler in logging.getLogger().handlers:  # the SDK's console handler, set up by now
             handler.addFilter(_drop_failure_notice)
-        command.__class__ = type("OneLineCommand", (OneLineCommand, type(command)), {})
-        command.plugin_name = cls.name
-        return t.cast("click.Command", command)
+        assert type(command) is SingerCommand, "singer-sdk builds a SingerCommand"
+        command.__class__ = OneLineCommand  # same object, with the guarded ``main``
+        guarded = t.cast("OneLineCommand", command)
+        guarded.plugin_name = cls.name
+        return guarded
 
     _config: dict[str, t.Any]
 
@@ -152,7 +180,8 @@ class OneLineErrors:
             self.append_builtin_config(schema)  # type: ignore[attr-defined]
             problem = setting_problem(schema, self._config)
             if problem is not None:
+                setting = _setting_of(problem)
                 raise LedgerlinkError(
-                    f"{problem}: fix it with `meltano config set {self.name} <setting> <value>`"
+                    f"{problem}: fix it with `meltano config set {self.name} {setting} <value>`"
                 )
         return super()._validate_config(raise_errors=raise_errors)  # type: ignore[misc, no-any-return]

@@ -18,8 +18,10 @@ ENTITY_STREAMS = {"organization": "organizations", "person": "persons", "deal": 
 
 
 def reserved_keys(entity: str) -> set[str]:
-    """Keys a readable custom-field key must not take: the entity's own properties."""
-    return set(schemas.load(ENTITY_STREAMS[entity])["properties"])
+    """Keys a readable custom-field key must not take: the entity's own properties and every
+    field ``include_fields`` may add, so a custom field's key never depends on that setting."""
+    stream = ENTITY_STREAMS[entity]
+    return set(schemas.load(stream)["properties"]) | set(INCLUDE_FIELDS[stream])
 
 
 class FieldsStream(PipedriveStream):

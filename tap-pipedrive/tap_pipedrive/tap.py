@@ -24,6 +24,7 @@ from tap_pipedrive.streams import (
     FieldsStream,
     PipelinesStream,
     StagesStream,
+    reserved_keys,
 )
 
 
@@ -67,7 +68,7 @@ class TapPipedrive(OneLineErrors, Tap):
             return
         properties = stream.schema["properties"]
         try:
-            fields = self.session.catalog(stream.entity, properties)
+            fields = self.session.catalog(stream.entity, reserved_keys(stream.entity))
         except BudgetReserveReached as reason:
             # A sync without a catalog ends cleanly (every stream skips); --discover fails below.
             self.session.stop(reason, f"discovery of {stream.name}")

@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from ledgerlink.errors import LedgerlinkError
+from ledgerlink.sandbox.pipedrive.store import FieldDef
 from ledgerlink.sandbox.reference import reference_dir
 from tap_pipedrive.includes import INCLUDE_FIELDS
 from tap_pipedrive.tap import TapPipedrive
@@ -56,3 +57,20 @@ def test_a_name_outside_the_documents_list_is_refused_in_one_line() -> None:
             config={"tenant": TENANT, "include_fields": {"deals": ["owner_name"]}},
             parse_env_config=False,
         )
+
+
+def test_a_custom_field_named_like_an_included_one_keeps_its_key_either_way(
+    pd: PipedriveSandbox,
+) -> None:
+    """A custom "People count" never takes ``people_count``, whether or not that field is
+    included: the readable key of a custom field does not depend on the setting."""
+    code = "a" * 40
+    pd.service.state.store.fields["organization"][code] = FieldDef(
+        code=code, name="People count", type="double", is_custom=True
+    )
+    keys = []
+    for config in ({}, {"include_fields": {"organizations": ["people_count"]}}):
+        run = run_tap(config)
+        (definition,) = [f for f in run.records["organization_fields"] if f["field_code"] == code]
+        keys.append(definition["readable_key"])
+    assert keys[0] == keys[1] and keys[0] not in (None, "people_count")

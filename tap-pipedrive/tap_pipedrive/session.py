@@ -13,6 +13,7 @@ from ledgerlink.pipedrive.errors import PipedriveApiError
 from ledgerlink.pipedrive.fields import FieldCatalog
 from ledgerlink.pipedrive.limits import BudgetReserveReached, Limits, PipedriveRetry, Reserve
 from ledgerlink.pipedrive.urls import company_base_url
+from ledgerlink.retry import Backoff
 from ledgerlink.singer.auth import TokenStoreAuthenticator
 from ledgerlink.singer.http import TRANSIENT_EXCEPTIONS
 from ledgerlink.singer.settings import StoreSettings
@@ -34,7 +35,13 @@ class TapSession:
         )
         self.limits = Limits()
         self.limits.budget.reserve = Reserve.parse(self.settings.budget_reserve)
-        self.retry = PipedriveRetry(self.limits, transient_exceptions=TRANSIENT_EXCEPTIONS)
+        tries = self.settings.max_retries + 1
+        self.retry = PipedriveRetry(
+            self.limits,
+            backoff=Backoff(base=self.settings.backoff_base, max_tries=tries),
+            burst_tries=tries,
+            transient_exceptions=TRANSIENT_EXCEPTIONS,
+        )
         self.page_size = self.settings.page_size
         self.readers: dict[str, DefinitionsReader] = {}
         self._definitions: dict[str, list[dict[str, t.Any]]] = {}

@@ -9,7 +9,7 @@ from typing import Any
 from singer_sdk import typing as th
 
 from ledgerlink.pipedrive.limits import DEFAULT_RESERVE
-from ledgerlink.singer.settings import common_properties
+from ledgerlink.singer.settings import common_properties, retry_properties
 from tap_pipedrive.includes import INCLUDE_FIELDS
 
 MAX_PAGE_SIZE = 500  # v2 lists: "limit" at most 500 (reference §1.3)
@@ -58,6 +58,7 @@ CONFIG_SCHEMA: dict[str, Any] = th.PropertiesList(
         description='Extra v2 fields per stream, e.g. {"deals": ["first_won_time", '
         '"activities_count"]}; each becomes a property of the stream\'s schema',
     ),
+    *retry_properties(),
     th.Property(
         "api_url",
         th.URIType,
@@ -72,6 +73,8 @@ class PipedriveSettings:
     page_size: int
     budget_reserve: float | None
     include_fields: Mapping[str, tuple[str, ...]]
+    max_retries: int
+    backoff_base: float
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> PipedriveSettings:
@@ -80,4 +83,10 @@ class PipedriveSettings:
             page_size=int(config.get("page_size") or MAX_PAGE_SIZE),
             budget_reserve=config.get("budget_reserve"),
             include_fields={k: tuple(dict.fromkeys(v)) for k, v in includes.items() if v},
+            max_retries=int(_or(config.get("max_retries"), 5)),
+            backoff_base=float(_or(config.get("backoff_base_seconds"), 1.0)),
         )
+
+
+def _or(value: Any, default: float) -> Any:
+    return default if value is None else value

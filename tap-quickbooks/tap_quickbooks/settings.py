@@ -15,7 +15,7 @@ from typing import Any
 from singer_sdk import typing as th
 
 from ledgerlink.quickbooks import query as q
-from ledgerlink.singer.settings import common_properties
+from ledgerlink.singer.settings import common_properties, retry_properties
 
 DEFAULT_START = "2000-01-01T00:00:00Z"
 P = th.Property
@@ -77,19 +77,7 @@ CONFIG_SCHEMA: dict[str, Any] = th.PropertiesList(
         default=60,
         description="Wait after a 429 or Fault 3001, plus jitter (0-600 s; Intuit asks 60)",
     ),
-    P(
-        "max_retries",
-        th.IntegerType(minimum=0, maximum=20),
-        default=5,
-        description="Retries of 429, 5xx, SystemFault, timeouts and dropped connections (0-20)",
-    ),
-    P(
-        "backoff_base_seconds",
-        th.NumberType(minimum=0, maximum=60),
-        default=1.0,
-        description="First backoff step for 5xx and timeouts; doubles, with jitter, capped at "
-        "60 s (0-60)",
-    ),
+    *retry_properties(),
     P(
         "request_timeout_seconds",
         th.IntegerType(minimum=1, maximum=600),

@@ -205,7 +205,7 @@ def connect_all(world: World, tenant: str) -> None:
     )
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # one install of the four plugins for every test here
 def world(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Iterator[World]:
     root = tmp_path_factory.mktemp("project")
     _copy_project(root)
@@ -233,14 +233,15 @@ def world(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Iterat
             )
         # A decimal setting, set as a user would (Meltano 4.4 cannot pass a decimal read from an
         # environment variable: "Object of type Decimal is not JSON serializable").
-        subprocess.run(
-            project.meltano("config", "set", "tap-quickbooks", "backoff_base_seconds", "0.01"),
-            cwd=root,
-            env=env,
-            check=True,
-            capture_output=True,
-            timeout=120,
-        )
+        for tap in ("tap-quickbooks", "tap-pipedrive"):
+            subprocess.run(
+                project.meltano("config", "set", tap, "backoff_base_seconds", "0.01"),
+                cwd=root,
+                env=env,
+                check=True,
+                capture_output=True,
+                timeout=120,
+            )
         world = World(project, box, QboSandbox(box), database_url)
         connect_all(world, TENANT)
         yield world

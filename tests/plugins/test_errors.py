@@ -24,7 +24,15 @@ import pytest
 from ledgerlink.sandbox.quickbooks.service_settings import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 from ledgerlink.tokens import TokenStore
 from tests import leakcheck
-from tests.plugins.conftest import PLUGINS, PROVIDER, TENANT, Invoked, World, env_name
+from tests.plugins.conftest import (
+    PLUGINS,
+    PROVIDER,
+    TENANT,
+    Invoked,
+    World,
+    connect_all,
+    env_name,
+)
 
 CASES = ("unknown tenant", "refused credential", "503 storm", "out-of-range setting")
 TAPS = ("tap-quickbooks", "tap-pipedrive")
@@ -36,6 +44,7 @@ def refused(world: World) -> Iterator[str]:
     API token the provider does not know, and connections the store has marked refused (the
     placeholder targets make no API call that could be refused)."""
     tenant = "refused"
+    connect_all(world, TENANT)  # the session's tenant, in case tests in between emptied tables
     store = TokenStore()
     grant = world.qbo.connect(store, tenant)
     revoked = httpx.post(
@@ -102,8 +111,7 @@ def _expectation(plugin: str, case: str, refused: str) -> tuple[dict[str, Any], 
             "tap-pipedrive": ("page_size", 501, "must be at most 500"),
         }.get(plugin, ("token_margin_seconds", 5, "must be at least 30"))
         return {setting: value}, f"setting '{setting}' = {value} {bound}"
-    fast = {"max_retries": 2} if plugin == "tap-quickbooks" else {}
-    return fast, "HTTP 503"
+    return {"max_retries": 2}, "HTTP 503"
 
 
 def _check(done: Invoked, plugin: str, says: str) -> None:
@@ -123,7 +131,7 @@ def _check_alone(
     world: World, plugin: str, settings: dict[str, Any], says: str, stdin: str
 ) -> None:
     """The executable on its own at LOGLEVEL=ERROR: stderr is exactly the one line."""
-    fast = {"backoff_base_seconds": 0.01} if plugin == "tap-quickbooks" else {}
+    fast = {"backoff_base_seconds": 0.01} if plugin in TAPS else {}
     config = {"tenant": TENANT, **fast, **settings}
     path = world.project.root / f"{plugin}.test-config.json"
     path.write_text(json.dumps(config))
@@ -147,7 +155,7 @@ def _check_alone(
 STDIN = '{"type":"SCHEMA","stream":"s","schema":{"properties":{}},"key_properties":[]}\n'
 
 
-@pytest.mark.timeout(900)  # the first test of the module installs the plugins
+@pytest.mark.timeout(900)  # the first test to ask for `world` installs the plugins
 @pytest.mark.parametrize("plugin", PLUGINS)
 @pytest.mark.parametrize("case", CASES)
 def test_one_line_and_exit_1(world: World, refused: str, plugin: str, case: str) -> None:

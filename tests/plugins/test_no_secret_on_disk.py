@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.plugins.conftest import PLUGINS, World, scan
+from tests.plugins.conftest import PLUGINS, TENANT, World, connect_all, scan
 
 RECORD = '"type":"RECORD"'
 
 
-@pytest.mark.timeout(900)  # the first test of the module installs the plugins
+@pytest.mark.timeout(900)  # the first test to ask for `world` installs the plugins
 def test_killed_runs_leave_no_secret_in_meltano_files_logs_or_database(world: World) -> None:
+    connect_all(world, TENANT)  # again: tests in between may have emptied the tables
     printed = []
     for plugin in PLUGINS:
         if plugin.startswith("tap-"):

@@ -54,6 +54,27 @@ def common_properties(provider: str) -> list[th.Property[Any]]:
     ]
 
 
+def retry_properties() -> list[th.Property[Any]]:
+    """How hard a plugin retries transient failures (5xx, timeouts, dropped connections) and
+    rate limits, for ``ledgerlink.retry.RetryLoop``-based policies."""
+    return [
+        th.Property(
+            "max_retries",
+            th.IntegerType(minimum=0, maximum=20),
+            default=5,
+            description="Retries of rate limits, 5xx answers, timeouts and dropped connections "
+            "(0-20)",
+        ),
+        th.Property(
+            "backoff_base_seconds",
+            th.NumberType(minimum=0, maximum=60),
+            default=1.0,
+            description="First backoff step for 5xx and timeouts; doubles, with jitter, capped "
+            "at 60 s (0-60)",
+        ),
+    ]
+
+
 @dataclass(frozen=True)
 class StoreSettings:
     """Where the plugin's credentials come from, read once from its config."""

@@ -10,4 +10,8 @@ Modules, in the order they build on each other (none imports a later one):
 - ``urls``: which API base URL a plugin talks to (the stored connection's, unless overridden).
 - ``auth``: the ``TokenStoreAuthenticator`` for any provider.
 - ``cli``: the command wrapper that turns any error a user can act on into one line, exit 1.
+- ``target``: ``StoreTarget``, the base of every target.
+
+It imports singer-sdk, which the core does not declare: only plugins import this package, and
+each plugin depends on singer-sdk itself (the rest of the core never imports it).
 """

@@ -137,3 +137,17 @@ def test_tap_quickbooks_reads_top_down() -> None:
 
 def test_tap_pipedrive_reads_top_down() -> None:
     _check_order("tap_pipedrive", PIPEDRIVE_ORDER)
+
+
+def test_only_the_plugin_foundation_in_the_core_imports_singer_sdk() -> None:
+    """The core does not declare singer-sdk (only the plugins install it), so no core module but
+    ``ledgerlink.singer`` may import it."""
+    modules = _modules()
+    importers = set()
+    for name, path in modules.items():
+        if not name.startswith("ledgerlink."):
+            continue
+        known = {"singer_sdk"} | set(modules)
+        if "singer_sdk" in set(_imports(name, path, known)):
+            importers.add(name.rpartition(".")[0] if name.count(".") > 1 else name)
+    assert importers == {"ledgerlink.singer"}

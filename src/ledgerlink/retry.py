@@ -124,6 +124,6 @@ class RetryLoop:
                 else:
                     if verdict.instead is not None:  # a planned stop, explained by the caller
                         raise verdict.instead from error
-                    log.error("%s", error)
+                    # Not logged: whoever catches it reports it once (a plugin in one line).
                     raise
             self.sleep(wait)

@@ -12,13 +12,16 @@ from ledgerlink.pipedrive.fields import FieldCatalog
 from ledgerlink.pipedrive.incremental import STATE_KEY, Watermark
 from tap_pipedrive import schemas
 from tap_pipedrive.client import PipedriveStream
+from tap_pipedrive.includes import INCLUDE_FIELDS
 
 ENTITY_STREAMS = {"organization": "organizations", "person": "persons", "deal": "deals"}
 
 
 def reserved_keys(entity: str) -> set[str]:
-    """Keys a readable custom-field key must not take: the entity's own properties."""
-    return set(schemas.load(ENTITY_STREAMS[entity])["properties"])
+    """Keys a readable custom-field key must not take: the entity's own properties and every
+    field ``include_fields`` may add, so a custom field's key never depends on that setting."""
+    stream = ENTITY_STREAMS[entity]
+    return set(schemas.load(stream)["properties"]) | set(INCLUDE_FIELDS[stream])
 
 
 class FieldsStream(PipedriveStream):
@@ -73,7 +76,8 @@ class EntityStream(PipedriveStream):
     seconds), advanced record by record (``is_sorted``), so a run that stops anywhere - budget
     reserve, crash - resumes exactly there; ``Watermark`` drops the boundary records already
     emitted. Records carry their custom fields twice: raw under ``custom_fields`` and resolved
-    under readable keys."""
+    under readable keys. The ``include_fields`` setting asks for extra v2 fields, which join
+    the schema."""
 
     entity: t.ClassVar[str]
     primary_keys = ("id",)
@@ -83,6 +87,10 @@ class EntityStream(PipedriveStream):
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
+        self.includes = self.session.settings.include_fields.get(self.name, ())
+        properties = self.schema["properties"]
+        for name in self.includes:
+            properties.setdefault(name, dict(INCLUDE_FIELDS[self.name][name]))
         self._mark = Watermark()
         self._since: str | None = None
         self._fields: FieldCatalog | None = None
@@ -99,6 +107,8 @@ class EntityStream(PipedriveStream):
     ) -> dict[str, t.Any]:
         params = super().get_url_params(context, next_page_token)
         params.update(sort_by="update_time", sort_direction="asc", **self.extra_params)
+        if self.includes:
+            params["include_fields"] = ",".join(self.includes)
         if self._since:
             params["updated_since"] = self._since  # fixed for the whole read; the cursor moves
         return params

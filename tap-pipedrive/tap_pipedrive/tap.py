@@ -1,78 +1,40 @@
-"""tap-pipedrive: Pipedrive API v2 with credentials from the ledgerlink TokenStore."""
+"""tap-pipedrive: Pipedrive API v2 with credentials from the ledgerlink TokenStore.
+
+The package reads top-down (each module imports only earlier ones): ``includes`` → ``settings``
+→ ``schemas`` → ``session`` → ``pagination`` → ``client`` → ``streams`` → ``tap``.
+"""
 
 from __future__ import annotations
 
-import os
 import typing as t
 from functools import cached_property
 
 from singer_sdk import Stream, Tap
-from singer_sdk import typing as th
 from typing_extensions import override
 
 from ledgerlink import redact
-from ledgerlink.pipedrive.limits import DEFAULT_RESERVE, BudgetReserveReached
-from tap_pipedrive.client import TapSession
+from ledgerlink.pipedrive.limits import BudgetReserveReached
+from ledgerlink.singer.cli import OneLineErrors
+from tap_pipedrive.session import TapSession
+from tap_pipedrive.settings import CONFIG_SCHEMA
 from tap_pipedrive.streams import (
     ENTITY_STREAM_TYPES,
     FIELD_STREAMS,
     EntityStream,
+    FieldsStream,
     PipelinesStream,
     StagesStream,
+    reserved_keys,
 )
 
 
-class TapPipedrive(Tap):
+class TapPipedrive(OneLineErrors, Tap):
     """Extracts Pipedrive entities with credentials from the ledgerlink TokenStore."""
 
     name = "tap-pipedrive"
-    config_jsonschema = th.PropertiesList(
-        th.Property(
-            "tenant",
-            th.StringType(nullable=False),
-            required=True,
-            description="ledgerlink tenant whose Pipedrive connection (TokenStore) to use",
-        ),
-        th.Property(
-            "database_url",
-            th.StringType,
-            secret=True,
-            description="Token store DSN (LEDGERLINK_DATABASE_URL); unset = the environment's "
-            "or the embedded PostgreSQL",
-        ),
-        th.Property(
-            "start_date",
-            th.DateTimeType,
-            description="Earliest update_time to extract on a first run (default: everything)",
-        ),
-        th.Property(
-            "budget_reserve",
-            th.NumberType(minimum=0),
-            default=DEFAULT_RESERVE,
-            description="Daily API tokens left for the company's other apps: a fraction of the "
-            "daily budget (< 1) or a number of tokens (>= 1). The run stops cleanly, with "
-            "resumable state, before it would spend them.",
-        ),
-        th.Property(
-            "page_size",
-            th.IntegerType(minimum=1, maximum=500),
-            default=500,
-            description="Records per list request (1-500); a page costs the same at any size",
-        ),
-        th.Property(
-            "include_archived_deals",
-            th.BooleanType,
-            default=False,
-            description="Also read archived deals (/deals/archived, 20 tokens a page), which "
-            "/deals leaves out; a partition of the deals stream with its own bookmark",
-        ),
-        th.Property(
-            "api_url",
-            th.StringType,
-            description="Override of the company's API base URL, e.g. https://acme.pipedrive.com "
-            "(default: the URL stored with the connection)",
-        ),
-    ).to_dict()
+    config_jsonschema = CONFIG_SCHEMA
+    # Discovery reads the custom field definitions, so it needs (and validates) the config.
+    dynamic_catalog = True
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         redact.install()  # before anything can log: every record passes the secret filter
@@ -80,15 +42,13 @@ class TapPipedrive(Tap):
 
     @cached_property
     def session(self) -> TapSession:
-        if url := self.config.get("database_url"):
-            os.environ["LEDGERLINK_DATABASE_URL"] = url  # the TokenStore reads it from here
         return TapSession(self.config)
 
     @override
     def discover_streams(self) -> list[Stream]:
         session = self.session
         fields = [cls(self, session=session) for cls in FIELD_STREAMS]
-        session.field_streams = {stream.entity: stream for stream in fields}
+        session.readers = {stream.entity: _reader(stream) for stream in fields}
         streams: list[Stream] = [*fields]
         streams += [PipelinesStream(self, session=session), StagesStream(self, session=session)]
         for kind in ENTITY_STREAM_TYPES:
@@ -108,7 +68,7 @@ class TapPipedrive(Tap):
             return
         properties = stream.schema["properties"]
         try:
-            fields = self.session.catalog(stream.entity, properties)
+            fields = self.session.catalog(stream.entity, reserved_keys(stream.entity))
         except BudgetReserveReached as reason:
             # A sync without a catalog ends cleanly (every stream skips); --discover fails below.
             self.session.stop(reason, f"discovery of {stream.name}")
@@ -122,6 +82,10 @@ class TapPipedrive(Tap):
         if self.session.stopped is not None:
             raise self.session.stopped
         return super().run_discovery()
+
+
+def _reader(stream: FieldsStream) -> t.Callable[[], t.Iterable[dict[str, t.Any]]]:
+    return lambda: stream.request_records(None)
 
 
 if __name__ == "__main__":

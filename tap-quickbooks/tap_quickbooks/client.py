@@ -1,7 +1,9 @@
-"""The base stream: TokenStore auth, QBO requests, fault handling, pacing and retries.
+"""The base stream: QBO requests, fault handling, pacing and retries.
 
-Every request of the tap goes through ``QuickBooksStream.call`` or the SDK's pagination loop,
-and both go through ``request_decorator``: the per-realm pacer, then the core retry policy
+Credentials come from the foundation's ``TokenStoreAuthenticator`` (``ledgerlink.singer``), held
+by the run's ``QboSession`` with everything else the streams share. Every request of the tap
+goes through ``QuickBooksStream.call`` or the SDK's pagination loop, and both go through
+``request_decorator``: the per-realm pacer, then the core retry policy
 (``ledgerlink.quickbooks.pacing.QboRetry``). ``validate_response`` reads the body once (money as
 Decimal), turns any fault (JSON, gateway, XML, Fault-in-200) into a ``QboApiError`` naming the
 entity, the query window and the realm, and keeps the parsed payload for ``parse_response``.
@@ -10,70 +12,23 @@ entity, the query window and the realm, and keeps the parsed payload for ``parse
 from __future__ import annotations
 
 import typing as t
-from datetime import datetime
 from decimal import Decimal
-from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import requests
-from singer_sdk import RESTStream
-from singer_sdk.authenticators import APIAuthenticatorBase
+from singer_sdk import RESTStream, Tap
 from singer_sdk.streams.rest import HTTPRequest, PageContext
 from typing_extensions import override
 
-from ledgerlink.config import AppCredentials
 from ledgerlink.quickbooks import query as q
 from ledgerlink.quickbooks.faults import Category, QboApiError, classify, parse_body
-from ledgerlink.quickbooks.pacing import QboRetry
-from ledgerlink.tokens import Credentials, TokenStore
-
-if TYPE_CHECKING:
-    from tap_quickbooks.sync import Sweep, WindowPaginator
-    from tap_quickbooks.tap import TapQuickBooks
+from ledgerlink.singer.auth import TokenStoreAuthenticator
+from ledgerlink.singer.http import RequestFunc, retried
+from tap_quickbooks.pagination import Sweep, WindowPaginator
+from tap_quickbooks.session import QboSession
 
 MINOR_VERSION = "75"  # every request; values below 75 are ignored since 2025-08-01 (§6.1)
 PAYLOAD = "_ledgerlink_payload"  # attribute holding the parsed body on a validated response
-RequestFunc = t.Callable[[requests.PreparedRequest, Any], requests.Response]
-
-
-class TokenStoreAuthenticator(APIAuthenticatorBase):
-    """Bearer header from the ledgerlink TokenStore; one instance per tap run.
-
-    The store refreshes ahead of expiry under a PostgreSQL lock and persists rotated refresh
-    tokens, so nothing here ever sees a refresh token or writes configuration. ``reject`` is the
-    401 path: the store refreshes unless another process already replaced the refused token.
-    """
-
-    def __init__(self, *, tenant: str, app: AppCredentials | None, store: TokenStore) -> None:
-        super().__init__()
-        self.tenant = tenant
-        self.app = app
-        self.store = store
-        self._credentials: Credentials | None = None
-
-    @property
-    def credentials(self) -> Credentials:
-        creds = self._credentials
-        expires = creds.access_expires_at if creds else None
-        if creds is None or (expires is not None and expires - self.store.margin <= _now(expires)):
-            creds = self._credentials = self.store.credentials(
-                self.tenant, "quickbooks", app=self.app
-            )
-        return creds
-
-    def reject(self, token: str | None) -> None:
-        self._credentials = self.store.credentials(
-            self.tenant, "quickbooks", rejected=token, app=self.app
-        )
-
-    @override
-    def authenticate_request(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        request.headers.update(self.credentials.headers())
-        return request
-
-
-def _now(like: datetime) -> datetime:
-    return datetime.now(like.tzinfo)
 
 
 class QuickBooksStream(RESTStream[Any]):
@@ -90,14 +45,14 @@ class QuickBooksStream(RESTStream[Any]):
     _sweep: Sweep | None = None
     _describe: str = ""
 
-    @property
-    def qbo_tap(self) -> TapQuickBooks:
-        return t.cast("TapQuickBooks", self._tap)
+    def __init__(self, tap: Tap, *, session: QboSession) -> None:
+        self.session = session
+        super().__init__(tap)
 
     @property
     @override
     def url_base(self) -> str:
-        return f"{self.qbo_tap.api_url}/v3/company/{self.qbo_tap.realm_id}"
+        return f"{self.session.api_url}/v3/company/{self.session.realm_id}"
 
     @property
     @override
@@ -107,12 +62,12 @@ class QuickBooksStream(RESTStream[Any]):
     @property
     @override
     def authenticator(self) -> TokenStoreAuthenticator:
-        return self.qbo_tap.authenticator
+        return self.session.authenticator
 
     @property
     @override
     def timeout(self) -> int:
-        return int(self.config.get("request_timeout_seconds", 130))
+        return self.session.settings.timeout
 
     # -- requests ------------------------------------------------------------------------------
 
@@ -124,10 +79,8 @@ class QuickBooksStream(RESTStream[Any]):
 
     @override
     def get_new_paginator(self) -> WindowPaginator:
-        from tap_quickbooks.sync import WindowPaginator
-
         assert self._sweep is not None, "a sweep is set before requesting records"
-        planner = self.qbo_tap.planner
+        planner = self.session.planner
         return WindowPaginator(self._sweep, lambda: planner.hi)
 
     @override
@@ -135,7 +88,7 @@ class QuickBooksStream(RESTStream[Any]):
         request = super().get_http_request(page=page)
         sweep = self._sweep
         assert sweep is not None
-        statement = sweep.statement(page.next_page_token, self.qbo_tap.planner.hi)
+        statement = sweep.statement(page.next_page_token, self.session.planner.hi)
         self._describe = f"{self.entity} {sweep.describe(page.next_page_token)}"
         request.params = {"query": statement, **self.base_params()}
         return request
@@ -152,10 +105,6 @@ class QuickBooksStream(RESTStream[Any]):
         response = self.request_decorator(self._request)(prepared, None)
         return getattr(response, PAYLOAD)
 
-    @cached_property
-    def retry(self) -> QboRetry:
-        return self.qbo_tap.retry_policy
-
     @override
     def request_decorator(self, func: RequestFunc) -> RequestFunc:
         """Pacing and the core retry policy instead of the SDK's generic backoff."""
@@ -163,10 +112,8 @@ class QuickBooksStream(RESTStream[Any]):
         def reauthorize(error: QboApiError) -> None:
             self.authenticator.reject(error.token)
 
-        def wrapped(prepared: requests.PreparedRequest, context: Any) -> requests.Response:
-            return self.retry.run(lambda: func(prepared, context), reauthorize=reauthorize)
-
-        return wrapped
+        retry = self.session.retry
+        return retried(func, lambda _prepared, call: retry.run(call, reauthorize=reauthorize))
 
     @override
     def validate_response(self, response: requests.Response) -> None:
@@ -185,7 +132,7 @@ class QuickBooksStream(RESTStream[Any]):
             category,
             response.status_code,
             fault,
-            context=f"{self._describe or self.entity} (realm {self.qbo_tap.realm_id})",
+            context=f"{self._describe or self.entity} (realm {self.session.realm_id})",
             intuit_tid=response.headers.get("intuit_tid"),
             token=token,
         )
@@ -200,9 +147,9 @@ class QuickBooksStream(RESTStream[Any]):
         payload = getattr(response, PAYLOAD)
         sweep = self._sweep
         assert sweep is not None
-        self.qbo_tap.planner.observe_time(payload.get("time"))
+        self.session.planner.observe_time(payload.get("time"))
         rows = (payload.get("QueryResponse") or {}).get(self.entity) or []
-        yield from sweep.take_page(rows, self.qbo_tap.planner.hi)
+        yield from sweep.take_page(rows, self.session.planner.hi)
 
 
 def record_of(entity: str, row: dict[str, Any]) -> dict[str, Any]:

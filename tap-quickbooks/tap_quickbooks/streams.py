@@ -1,4 +1,4 @@
-"""The five streams. ``EntityStream.get_records`` carries out the run's plan (``sync.py``) and
+"""The five streams. ``EntityStream.get_records`` carries out the run's plan (``plan.py``) and
 writes the bookmark itself: ``replication_key_value`` = the run's exclusive upper bound ``hi``,
 plus, for transaction streams, ``ids`` (the delivered Id set, for delete reconciliation).
 """
@@ -16,7 +16,8 @@ from ledgerlink.quickbooks import query as q
 from tap_quickbooks import schemas
 from tap_quickbooks.client import QuickBooksStream, record_of
 from tap_quickbooks.idset import IdSet
-from tap_quickbooks.sync import StreamPlan, Sweep
+from tap_quickbooks.pagination import Sweep
+from tap_quickbooks.plan import StreamPlan
 
 ID_CHECK_BATCH = 200  # Ids per "Id IN (...)" verification query
 
@@ -39,8 +40,7 @@ class EntityStream(QuickBooksStream):
 
     @override
     def get_records(self, context: Context | None) -> t.Iterable[dict[str, Any]]:
-        planner = self.qbo_tap.planner
-        plan = planner.plan(self)
+        plan = self.session.planner.plan(self.name, self.call)
         state = self.get_context_state(context)
         old_ids = IdSet.decode(state.get("ids")) if self.tracks_ids else None
         ids: IdSet | None = None
@@ -63,14 +63,14 @@ class EntityStream(QuickBooksStream):
     def _sweep_window(
         self, plan: StreamPlan, ids: IdSet | None, context: Context | None
     ) -> t.Iterable[dict[str, Any]]:
-        start = q.parse_time(str(self.config.get("start_date") or "2000-01-01T00:00:00Z"))
+        start = self.session.settings.start
         # A catch-up lists everything (to learn which Ids still exist) but emits from the mark.
         lo = start if plan.reconcile and ids is not None else plan.lo
         self._sweep = Sweep(
             self.entity,
             lo=lo,
             emit_from=plan.lo,
-            page_size=int(self.config.get("page_size", q.MAX_RESULTS)),
+            page_size=self.session.settings.page_size,
             ids=ids,
         )
         try:
@@ -80,7 +80,7 @@ class EntityStream(QuickBooksStream):
 
     def _reconcile(self, old: IdSet | None, current: IdSet) -> t.Iterable[dict[str, Any]]:
         """Tombstones for delivered Ids that no longer exist (CDC could not tell us)."""
-        hi = self.qbo_tap.planner.hi
+        hi = self.session.planner.hi
         if old is None or hi is None:
             self.logger.warning("%s: no Id set in state, deletions cannot be reconciled", self.name)
             return
@@ -114,7 +114,7 @@ class EntityStream(QuickBooksStream):
             )
 
     def _write_bookmark(self, state: dict[str, Any], ids: IdSet | None) -> None:
-        hi = self.qbo_tap.planner.hi
+        hi = self.session.planner.hi
         if hi is None:
             return
         # Exclusive bound: the next run asks for ``>= hi``, so no row is delivered twice.

@@ -1,37 +1,37 @@
-"""target-pipedrive: the Target class (sinks arrive with the target-pipedrive issue)."""
+"""target-pipedrive: the Target class. A placeholder: it refuses every record until its sinks exist
+(they arrive with the target-pipedrive issue), so nothing is silently dropped."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from singer_sdk import RecordSink, Target
+from singer_sdk import RecordSink
 from singer_sdk import typing as th
 from typing_extensions import override
 
+from ledgerlink.errors import LedgerlinkError
+from ledgerlink.singer.settings import common_properties
+from ledgerlink.singer.target import StoreTarget
+
 
 class NotYetSupportedSink(RecordSink):
-    """Rejects records until the Pipedrive sinks exist, so nothing is silently dropped."""
+    """Rejects records until the Pipedrive sinks exist."""
 
     @override
     def process_record(self, record: dict[str, Any], context: dict[str, Any]) -> None:
-        msg = f"target-pipedrive cannot load stream '{self.stream_name}' yet"
-        raise NotImplementedError(msg)
+        raise LedgerlinkError(
+            f"target-pipedrive cannot load stream '{self.stream_name}' yet: it is a placeholder; "
+            "remove it from the pipeline until its sinks are released"
+        )
 
 
-class TargetPipedrive(Target):
+class TargetPipedrive(StoreTarget):
     """Writes to Pipedrive with credentials from the ledgerlink TokenStore."""
 
     name = "target-pipedrive"
+    provider = "pipedrive"
     default_sink_class = NotYetSupportedSink
-    config_jsonschema = th.PropertiesList(
-        th.Property("tenant", th.StringType, required=True, description="ledgerlink tenant"),
-        th.Property(
-            "database_url",
-            th.StringType,
-            secret=True,
-            description="Token store DSN; unset means the embedded PostgreSQL",
-        ),
-    ).to_dict()
+    config_jsonschema = th.PropertiesList(*common_properties("Pipedrive")).to_dict()
 
 
 if __name__ == "__main__":

@@ -72,8 +72,9 @@ def test_30_day_cliff_catches_up_and_reconciles_deletes(small: Qbo, detect: str)
     settle(small)
     small.reset_stats()
     # bookmark_age: the tap judges age by its own clock, which the sandbox's month did not
-    # move, so a negative limit stands in for "older than 29 days" on the local clock.
-    extra = {"cdc_max_age_days": -1} if detect == "bookmark_age" else {}
+    # move, so the smallest limit (0: any bookmark is too old) stands in for "older than 29
+    # days" on the local clock.
+    extra = {"cdc_max_age_days": 0} if detect == "bookmark_age" else {}
     second = small.run(first.state, **extra)
     assert_changes(before, second, small)
     stats = small.stats()

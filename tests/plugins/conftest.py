@@ -45,6 +45,7 @@ COPIED = (
     "README.md",
     "src",
     "orchestration",
+    "sandbox",  # a workspace member: uv reads every member of the root pyproject
     *[p for p in PLUGINS],
 )
 TENANT = "demo"  # the sandbox environment of meltano.yml sets LEDGERLINK_TENANT=demo

@@ -38,6 +38,11 @@ class QboClient:
         self.realm = sandbox.qbo.realm_id
         self.http = httpx.Client(base_url=self.url, timeout=10)
 
+    @property
+    def company(self) -> str:
+        """The path of the company's CompanyInfo record."""
+        return f"/companyinfo/{self.realm}"
+
     def close(self) -> None:
         """Module teardown: hand issued tokens to the leak check, stop the servers."""
         hand_in_issued(self.sandbox)

@@ -15,6 +15,8 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
+from ledgerlink_sandbox.pipedrive.service import PipedriveService
+from ledgerlink_sandbox.quickbooks.store import RealmStore
 from ledgerlink_sandbox.sandbox import Sandbox
 from tests import leakcheck
 
@@ -32,8 +34,9 @@ PIPEDRIVE_TABLES = {"organizations": "organization", "persons": "person", "deals
 def _sandbox_ids() -> dict[str, dict[str, set[str]]]:
     """The ids each list endpoint of the demo seed's sandbox serves, per raw table."""
     box = Sandbox(seed="demo")  # built, not served: the same generator the demo runs
-    books = box.qbo.store.books
-    store = box.services["pipedrive"].state.store
+    realm, pipedrive_service = box.qbo.store, box.services["pipedrive"]
+    assert isinstance(realm, RealmStore) and isinstance(pipedrive_service, PipedriveService)
+    books, store = realm.books, pipedrive_service.state.store
     pipedrive: dict[str, set[str]] = {}
     for table, entity in PIPEDRIVE_TABLES.items():
         rows = store.rows(entity)

@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from ledgerlink_sandbox.shipstation.service import ShipStationService
 from ledgerlink.shipstation import (
     Category,
     MissingOrderKey,
@@ -23,6 +22,7 @@ from ledgerlink.shipstation import (
 )
 from ledgerlink.shipstation.limits import RatePacer
 from ledgerlink.tokens import TokenStore
+from ledgerlink_sandbox.shipstation.service import ShipStationService
 from tests.shipstation.conftest import TENANT, order_payload, stats
 
 FROZEN = datetime(2026, 3, 2, 18, 0, tzinfo=UTC)

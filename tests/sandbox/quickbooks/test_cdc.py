@@ -24,6 +24,9 @@ def w(store: RealmStore, entity: str, body: dict[str, Any], operation: str | Non
     return store.write(entity, body, operation=operation, include=set(), request_id=None)
 
 
+Churn = tuple[str, list[dict[str, Any]], list[dict[str, Any]]]
+
+
 @pytest.fixture
 def clock() -> Clock:
     return Clock()
@@ -44,7 +47,9 @@ def add_customers(store: RealmStore, clock: Clock, count: int) -> list[dict[str,
     return out
 
 
-def add_invoices(store: RealmStore, clock: Clock, customer: dict[str, Any], count: int) -> list:
+def add_invoices(
+    store: RealmStore, clock: Clock, customer: dict[str, Any], count: int
+) -> list[dict[str, Any]]:
     out = []
     for _ in range(count):
         clock.now += timedelta(seconds=1)
@@ -132,7 +137,7 @@ def test_unsupported_entities_are_rejected(store: RealmStore, clock: Clock) -> N
 
 
 @pytest.fixture
-def churn(store: RealmStore, clock: Clock) -> tuple[str, list, list]:
+def churn(store: RealmStore, clock: Clock) -> Churn:
     """6 customers, 6 invoices, then 3 invoices deleted: 6 + 3 actives and 3 tombstones."""
     since = (clock.now + timedelta(seconds=1)).isoformat()
     customers = add_customers(store, clock, 6)
@@ -144,7 +149,7 @@ def churn(store: RealmStore, clock: Clock) -> tuple[str, list, list]:
 
 
 def test_cap_per_request_keeps_earliest_and_drops_deletes_first(
-    store: RealmStore, churn: tuple[str, list, list]
+    store: RealmStore, churn: Churn
 ) -> None:
     since, customers, invoices = churn
     store.settings.cdc_cap = 10
@@ -161,7 +166,7 @@ def test_cap_per_request_keeps_earliest_and_drops_deletes_first(
     assert [r["Id"] for r in got["Customer"]] == [c["Id"] for c in customers[1:]]
 
 
-def test_cap_per_entity(store: RealmStore, churn: tuple[str, list, list]) -> None:
+def test_cap_per_entity(store: RealmStore, churn: Churn) -> None:
     since, _, _ = churn
     store.settings.cdc_cap = 4
     store.settings.cdc_cap_mode = "per_entity"

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from ledgerlink_sandbox.quickbooks.dataset import Dataset
 from ledgerlink_sandbox.quickbooks.generator import generate
 from ledgerlink_sandbox.quickbooks.ledger import customer_balance
 from ledgerlink_sandbox.quickbooks.store import QboFault, RealmStore
@@ -34,11 +35,14 @@ def rows(store: RealmStore, entity: str) -> list[dict[str, Any]]:
     return list(store.books.table(entity).rows.values())
 
 
+def dump(dataset: Dataset) -> str:
+    return json.dumps([dataset.records, dataset.tombstones, dataset.changes], default=str)
+
+
 def test_deterministic_per_seed() -> None:
     a = generate("seed-a", "demo", NOW)
     b = generate("seed-a", "demo", NOW)
     c = generate("seed-b", "demo", NOW)
-    dump = lambda ds: json.dumps([ds.records, ds.tombstones, ds.changes], default=str)  # noqa: E731
     assert dump(a) == dump(b)
     assert dump(a) != dump(c)
     assert len(a.records["Customer"]) == 40
@@ -104,7 +108,7 @@ def test_history_is_plausible(small: RealmStore) -> None:
     )
     # Transactions share one Id sequence.
     assert not {i["Id"] for i in invoices} & {p["Id"] for p in payments}
-    fates = defaultdict(int)
+    fates: defaultdict[str, int] = defaultdict(int)
     for inv in invoices:
         total, balance = d(inv["TotalAmt"]), d(inv["Balance"])
         fate = (

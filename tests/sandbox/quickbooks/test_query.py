@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from itertools import pairwise
@@ -208,7 +209,7 @@ def raw_value(row: dict[str, Any], path: str, kind: str) -> Any:
 def comparable(value: Any, kind: str) -> Any:
     if value is None:
         return None
-    return {
+    converters: dict[str, Callable[[Any], Any]] = {
         "s": lambda v: str(v).lower(),
         "e": lambda v: str(v).lower(),
         "n": lambda v: Decimal(str(v)),
@@ -217,7 +218,8 @@ def comparable(value: Any, kind: str) -> Any:
         "r": str,
         "d": str,
         "t": lambda v: datetime.fromisoformat(v) if isinstance(v, str) else v,
-    }[kind](value)
+    }
+    return converters[kind](value)
 
 
 def quote(text: str) -> str:
@@ -229,7 +231,9 @@ def random_case(draw: Any, word: str) -> str:
 
 
 @st.composite
-def queries(draw: Any, rows_by_entity: dict[str, list[dict[str, Any]]]) -> tuple[str, dict]:
+def queries(
+    draw: Any, rows_by_entity: dict[str, list[dict[str, Any]]]
+) -> tuple[str, dict[str, Any]]:
     entity = draw(st.sampled_from(sorted(PROPS)))
     rows = rows_by_entity[entity]
     props = PROPS[entity]
@@ -298,7 +302,7 @@ def queries(draw: Any, rows_by_entity: dict[str, list[dict[str, Any]]]) -> tuple
     return text, spec
 
 
-def reference(rows: list[dict[str, Any]], spec: dict) -> list[str]:
+def reference(rows: list[dict[str, Any]], spec: dict[str, Any]) -> list[str]:
     props = PROPS[spec["entity"]]
 
     def matches(row: dict[str, Any]) -> bool:

@@ -337,7 +337,7 @@ def test_request_id_replays_the_first_answer(store: RealmStore, books: dict[str,
 
 def test_batch(store: RealmStore, books: dict[str, Any]) -> None:
     inv = w(store, "Invoice", invoice_body(books["parent"], books["item"]))
-    items = [
+    items: list[dict[str, Any]] = [
         {"bId": "bid1", "operation": "create", "Vendor": {"DisplayName": "Freeman Sporting Goods"}},
         {"bId": "bid2", "operation": "delete", "Invoice": {"Id": "999", "SyncToken": "0"}},
         {

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from ledgerlink_sandbox.quickbooks.dataset import Dataset
-from ledgerlink_sandbox.quickbooks.generator import generate
+from ledgerlink_sandbox.quickbooks.generator import SIZES, generate
 from ledgerlink_sandbox.quickbooks.ledger import customer_balance
 from ledgerlink_sandbox.quickbooks.store import QboFault, RealmStore
 
@@ -45,7 +45,7 @@ def test_deterministic_per_seed() -> None:
     c = generate("seed-b", "demo", NOW)
     assert dump(a) == dump(b)
     assert dump(a) != dump(c)
-    assert len(a.records["Customer"]) == 40
+    assert len(a.records["Customer"]) == SIZES["demo"][0]
 
 
 def test_sizes() -> None:

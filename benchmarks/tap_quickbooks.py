@@ -133,12 +133,12 @@ def measure(seed: str, workdir: Path) -> dict[str, Any]:
         costs: dict[str, Any] = {}
         for stream in ENTITY:  # cost per stream: one stream selected per run
             qbo.reset_stats()
-            single = qbo.run(select=[stream], max_requests_per_second=1000,
-                             max_requests_per_minute=1_000_000)
+            single = qbo.run(
+                select=[stream], max_requests_per_second=1000, max_requests_per_minute=1_000_000
+            )
             used = qbo.stats().get(QUERY_ROUTE, 0)
             n = len(single.records.get(stream, []))
-            costs[stream] = {"rows": n, "query_requests": used,
-                             "bound": math.ceil(n / 1000) + 1}
+            costs[stream] = {"rows": n, "query_requests": used, "bound": math.ceil(n / 1000) + 1}
             del single
         print(f"[{seed}] full sync …", flush=True)
         qbo.reset_stats()
@@ -149,8 +149,12 @@ def measure(seed: str, workdir: Path) -> dict[str, Any]:
         incremental = run_tap(config, full.pop("state"), workdir)
         incremental.pop("state")
         incremental["requests"] = qbo.stats()
-        return {"rows": rows, "full_sync": full, "no_change_incremental": incremental,
-                "cost_per_stream": costs}
+        return {
+            "rows": rows,
+            "full_sync": full,
+            "no_change_incremental": incremental,
+            "cost_per_stream": costs,
+        }
 
 
 def main() -> None:

@@ -104,7 +104,7 @@ def test_oauth_connect_then_refresh_keeps_the_refresh_token_and_extends_it(
     refreshed = store.credentials("acme", "pipedrive")
     assert refreshed.access_token != first.access_token
     assert refreshed.secrets["refresh_token"] == first.secrets["refresh_token"]  # not rotated
-    [conn] = store.connections("acme")
-    assert conn.refresh_expires_at is not None
-    assert conn.refresh_expires_at > datetime.now(UTC) + timedelta(days=59)
+    [connection] = store.connections("acme")
+    assert connection.refresh_expires_at is not None
+    assert connection.refresh_expires_at > datetime.now(UTC) + timedelta(days=59)
     leakcheck.add_issued(_issued(qbo) | {DEFAULT_CLIENT_SECRET})

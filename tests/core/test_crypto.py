@@ -40,7 +40,9 @@ def test_sealed_value_hides_the_secret_and_never_repeats() -> None:
         {"field": "access_token"},
     ],
 )
-def test_a_sealed_value_moved_to_another_row_or_field_does_not_open(elsewhere: dict) -> None:
+def test_a_sealed_value_moved_to_another_row_or_field_does_not_open(
+    elsewhere: dict[str, str],
+) -> None:
     sealed = RING.seal("secret-value-123", **WHERE)
     with pytest.raises(SecretKeyError, match="does not open"):
         RING.open(sealed, **(WHERE | elsewhere))

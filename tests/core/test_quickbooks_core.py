@@ -145,7 +145,12 @@ def test_retry_policy() -> None:
         throttle_tries=3,
         sleep=fake.sleep,
     )
-    outcomes = [_error(Category.THROTTLED), _error(Category.TRANSIENT), TimeoutError(), "ok"]
+    outcomes: list[BaseException | str] = [
+        _error(Category.THROTTLED),
+        _error(Category.TRANSIENT),
+        TimeoutError(),
+        "ok",
+    ]
     refreshed: list[str | None] = []
 
     def call() -> str:

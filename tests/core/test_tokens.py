@@ -261,13 +261,13 @@ def test_a_refresh_token_past_its_expiry_needs_reauth_without_a_request(
         store.access_token(TENANT, "quickbooks")
     assert "Reconnect with: ledgerlink connect quickbooks --tenant acme" in str(raised.value)
     assert qbo.token_requests() == before
-    conn = store.connections(TENANT)[0]
-    assert conn.needs_reauth and conn.days_left is None
-    assert (conn.reauth_cause, conn.reconnect_command) == (
+    connection = store.connections(TENANT)[0]
+    assert connection.needs_reauth and connection.days_left is None
+    assert (connection.reauth_cause, connection.reconnect_command) == (
         cause,
         "ledgerlink connect quickbooks --tenant acme",
     )
-    assert conn.status_detail is not None and conn.status_detail.startswith(text)
+    assert connection.status_detail is not None and connection.status_detail.startswith(text)
 
 
 def test_the_connections_table_holds_no_plaintext_secret(qbo: QboSandbox, clean_db: str) -> None:

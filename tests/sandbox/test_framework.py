@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
@@ -45,13 +46,20 @@ async def item(request: Request) -> Response:
     return JSONResponse({"id": request.path_params["id"]})
 
 
-RUNNING = serve_in_thread(build_app(CORE, [Route("/items/{id}", item, methods=["GET", "POST"])]))
-HTTP = httpx.Client(base_url=RUNNING.url, timeout=5)
+@pytest.fixture(scope="module")
+def http() -> Iterator[httpx.Client]:
+    """A client of the demo service, served for this module."""
+    running = serve_in_thread(
+        build_app(CORE, [Route("/items/{id}", item, methods=["GET", "POST"])])
+    )
+    with httpx.Client(base_url=running.url, timeout=5) as client:
+        yield client
+    running.stop()
 
 
 @pytest.fixture(autouse=True)
-def _reset() -> None:
-    HTTP.post("/_sandbox/reset", json={"settings": True, "clock": True})
+def _reset(http: httpx.Client) -> None:
+    http.post("/_sandbox/reset", json={"settings": True, "clock": True})
 
 
 def test_clock_freeze_advance_unfreeze() -> None:
@@ -115,32 +123,32 @@ def test_settings_registry_validates_before_applying() -> None:
     assert settings == DemoSettings()
 
 
-def test_fault_rule_validation() -> None:
+def test_fault_rule_validation(http: httpx.Client) -> None:
     with pytest.raises(ValueError):
         FaultRule.from_json({"kind": "explode"})
     with pytest.raises(ValueError):
         FaultRule.from_json({"kind": "status", "status": 99})
     with pytest.raises(ValueError):
         FaultRule.from_json({"kind": "status", "count": 0})
-    assert HTTP.post("/_sandbox/faults", json={"kind": "nope"}).status_code == 400
+    assert http.post("/_sandbox/faults", json={"kind": "nope"}).status_code == 400
 
 
-def test_stats_count_route_templates_not_admin() -> None:
-    HTTP.get("/items/1")
-    HTTP.get("/items/2")
-    HTTP.post("/items/3")
-    HTTP.get("/nowhere")
-    HTTP.get("/_sandbox/clock")
-    stats = HTTP.get("/_sandbox/stats").json()
+def test_stats_count_route_templates_not_admin(http: httpx.Client) -> None:
+    http.get("/items/1")
+    http.get("/items/2")
+    http.post("/items/3")
+    http.get("/nowhere")
+    http.get("/_sandbox/clock")
+    stats = http.get("/_sandbox/stats").json()
     assert stats == {
         "total": 4,
         "routes": {"GET /items/{id}": 2, "POST /items/{id}": 1, "GET /nowhere": 1},
     }
-    HTTP.post("/_sandbox/reset")
-    assert HTTP.get("/_sandbox/stats").json() == {"total": 0, "routes": {}}
+    http.post("/_sandbox/reset")
+    assert http.get("/_sandbox/stats").json() == {"total": 0, "routes": {}}
 
 
-def test_status_fault_fires_count_times_with_skip() -> None:
+def test_status_fault_fires_count_times_with_skip(http: httpx.Client) -> None:
     rule = {
         "kind": "status",
         "status": 503,
@@ -149,14 +157,14 @@ def test_status_fault_fires_count_times_with_skip() -> None:
         "count": 2,
         "skip": 1,
     }
-    assert HTTP.post("/_sandbox/faults", json=rule).status_code == 201
-    codes = [HTTP.get(f"/items/{i}").status_code for i in range(4)]
+    assert http.post("/_sandbox/faults", json=rule).status_code == 201
+    codes = [http.get(f"/items/{i}").status_code for i in range(4)]
     assert codes == [200, 503, 503, 200]
-    assert HTTP.post("/items/1").status_code == 200  # method did not match
-    assert HTTP.get("/_sandbox/faults").json() == {"faults": []}
+    assert http.post("/items/1").status_code == 200  # method did not match
+    assert http.get("/_sandbox/faults").json() == {"faults": []}
 
 
-def test_fault_by_template_with_custom_body_and_clear() -> None:
+def test_fault_by_template_with_custom_body_and_clear(http: httpx.Client) -> None:
     rule = {
         "kind": "status",
         "status": 502,
@@ -164,49 +172,49 @@ def test_fault_by_template_with_custom_body_and_clear() -> None:
         "body": "<html>bad gateway",
         "content_type": "text/html",
     }
-    HTTP.post("/_sandbox/faults", json=rule)
-    response = HTTP.get("/items/9")
+    http.post("/_sandbox/faults", json=rule)
+    response = http.get("/items/9")
     assert (response.status_code, response.text) == (502, "<html>bad gateway")
     assert response.headers["content-type"].startswith("text/html")
-    assert HTTP.delete("/_sandbox/faults").json() == {"removed": 1}
-    assert HTTP.get("/items/9").status_code == 200
+    assert http.delete("/_sandbox/faults").json() == {"removed": 1}
+    assert http.get("/items/9").status_code == 200
 
 
-def test_reset_fault_resets_the_connection() -> None:
-    HTTP.post("/_sandbox/faults", json={"kind": "reset", "path": "/items/*", "count": 1})
+def test_reset_fault_resets_the_connection(http: httpx.Client) -> None:
+    http.post("/_sandbox/faults", json={"kind": "reset", "path": "/items/*", "count": 1})
     with pytest.raises(httpx.TransportError):
-        HTTP.get("/items/1")
-    assert HTTP.get("/items/1").status_code == 200
+        http.get("/items/1")
+    assert http.get("/items/1").status_code == 200
 
 
-def test_slow_fault_trips_client_timeout_then_serves() -> None:
-    HTTP.post("/_sandbox/faults", json={"kind": "delay", "delay_seconds": 0.6, "count": 2})
+def test_slow_fault_trips_client_timeout_then_serves(http: httpx.Client) -> None:
+    http.post("/_sandbox/faults", json={"kind": "delay", "delay_seconds": 0.6, "count": 2})
     with pytest.raises(httpx.ReadTimeout):
-        HTTP.get("/items/1", timeout=0.2)
+        http.get("/items/1", timeout=0.2)
     started = time.monotonic()
-    assert HTTP.get("/items/1", timeout=5).status_code == 200
+    assert http.get("/items/1", timeout=5).status_code == 200
     assert time.monotonic() - started >= 0.5
 
 
-def test_throttle_storm_uses_service_hook() -> None:
-    HTTP.post("/_sandbox/faults", json={"kind": "throttle", "count": 3})
-    assert [HTTP.get("/items/1").status_code for _ in range(4)] == [429, 429, 429, 200]
+def test_throttle_storm_uses_service_hook(http: httpx.Client) -> None:
+    http.post("/_sandbox/faults", json={"kind": "throttle", "count": 3})
+    assert [http.get("/items/1").status_code for _ in range(4)] == [429, 429, 429, 200]
 
 
-def test_admin_clock_endpoints() -> None:
-    state = HTTP.post("/_sandbox/clock", json={"freeze": "2026-03-01T12:00:00+00:00"}).json()
+def test_admin_clock_endpoints(http: httpx.Client) -> None:
+    state = http.post("/_sandbox/clock", json={"freeze": "2026-03-01T12:00:00+00:00"}).json()
     assert state == {"now": "2026-03-01T12:00:00+00:00", "frozen": True}
-    assert HTTP.post("/_sandbox/clock", json={"advance": 30}).json()["now"].endswith("00:30+00:00")
+    assert http.post("/_sandbox/clock", json={"advance": 30}).json()["now"].endswith("00:30+00:00")
     assert CLOCK.now() == datetime(2026, 3, 1, 12, 0, 30, tzinfo=UTC)
-    assert HTTP.post("/_sandbox/clock", json={"unfreeze": True}).json()["frozen"] is False
-    assert HTTP.post("/_sandbox/clock", json={"advance": "x"}).status_code == 400
-    assert HTTP.post("/_sandbox/clock", json={}).status_code == 400
+    assert http.post("/_sandbox/clock", json={"unfreeze": True}).json()["frozen"] is False
+    assert http.post("/_sandbox/clock", json={"advance": "x"}).status_code == 400
+    assert http.post("/_sandbox/clock", json={}).status_code == 400
 
 
-def test_admin_settings_endpoints() -> None:
-    assert HTTP.get("/_sandbox/settings").json()["page_cap"] == 500
-    assert HTTP.patch("/_sandbox/settings", json={"page_cap": 7}).json()["page_cap"] == 7
+def test_admin_settings_endpoints(http: httpx.Client) -> None:
+    assert http.get("/_sandbox/settings").json()["page_cap"] == 500
+    assert http.patch("/_sandbox/settings", json={"page_cap": 7}).json()["page_cap"] == 7
     assert DEMO_SETTINGS.page_cap == 7
-    assert HTTP.patch("/_sandbox/settings", json={"mode": "z"}).status_code == 400
-    HTTP.post("/_sandbox/reset", json={"settings": True})
+    assert http.patch("/_sandbox/settings", json={"mode": "z"}).status_code == 400
+    http.post("/_sandbox/reset", json={"settings": True})
     assert DEMO_SETTINGS.page_cap == 500

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import logging
 import time
+from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -136,12 +137,12 @@ def test_a_fatal_answer_names_the_operation_and_pipedrives_message(pd: Pipedrive
 
 
 @pytest.fixture
-def live_sandbox(clean_db: str) -> PipedriveSandbox:
+def live_sandbox(clean_db: str) -> Iterator[PipedriveSandbox]:
     """A sandbox on the wall clock, so its 2 s burst windows really roll."""
     sandbox = PipedriveSandbox(seed="tap-pipedrive-burst", size="small")
     sandbox.clock.unfreeze()
     connect(sandbox)
-    yield sandbox  # type: ignore[misc]
+    yield sandbox
     sandbox.close()
 
 

@@ -23,7 +23,9 @@ from ledgerlink.retry import Backoff
 CODE_A, CODE_B, CODE_C, CODE_D = ("a" * 40, "b" * 40, "c" * 40, "d" * 40)
 
 
-def _field(code: str, name: str, kind: str, options: list[dict[str, object]] | None = None):
+def _field(
+    code: str, name: str, kind: str, options: list[dict[str, object]] | None = None
+) -> dict[str, object]:
     return {
         "field_code": code,
         "field_name": name,
@@ -227,9 +229,12 @@ def test_the_retry_policy_waits_for_the_burst_reset_and_stops_on_budget() -> Non
         fresh.run(refused, cost=1, operation="GET /x", reauthorize=lambda e: False)
     refreshed: list[PipedriveApiError] = []
     with pytest.raises(PipedriveApiError):  # OAuth: one forced refresh, then the 401 stands
-        fresh.run(
-            refused, cost=1, operation="GET /x", reauthorize=lambda e: not refreshed.append(e)
-        )
+
+        def reauthorize(error: PipedriveApiError) -> bool:
+            refreshed.append(error)
+            return True
+
+        fresh.run(refused, cost=1, operation="GET /x", reauthorize=reauthorize)
     assert len(refreshed) == 1
 
 

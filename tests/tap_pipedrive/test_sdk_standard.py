@@ -1,66 +1,87 @@
 """singer-sdk's standard tap tests against the Pipedrive sandbox.
 
-The SDK builds the test class, and discovers the streams and their properties (custom fields
-included), when this module is imported, before any fixture runs. So the sandbox starts here and
-a throwaway database holds the tenant's connection for that import-time discovery; the tests
-themselves run on the session database, where ``_connected`` stores the connection again.
+The SDK parametrizes its tests by the streams and their properties (custom fields included) when
+the class is built, at collection, before any fixture can serve a sandbox. So the class is built
+from the catalog the tap discovers for this seed, stored beside it (``standard_catalog.json``,
+held to a fresh discovery by ``test_standard_catalog.py``, which also rewrites it), and the SDK's
+class fixture ``runner``, overridden, syncs with that catalog against a sandbox served for it.
 """
 
 from __future__ import annotations
 
-import os
-import uuid
+import json
 from collections.abc import Iterator
+from typing import Any
 
-import psycopg
 import pytest
-from psycopg.conninfo import make_conninfo
-from singer_sdk.testing import SuiteConfig, get_tap_test_class
+from singer_sdk.testing import SuiteConfig, TapTestRunner, get_tap_test_class
+from singer_sdk.typing import DEFAULT_JSONSCHEMA_VALIDATOR
 
-from ledgerlink import crypto, db
+from ledgerlink import db
 from tap_pipedrive.tap import TapPipedrive
-from tests.conftest import _server_url
-from tests.tap_pipedrive.conftest import PipedriveSandbox, connect
+from tests.tap_pipedrive.conftest import connect
+from tests.tap_pipedrive.test_standard_catalog import CATALOG_FILE, CONFIG, serve
 
-_SANDBOX = PipedriveSandbox(seed="tap-pipedrive-standard", size="demo")
-_SANDBOX.no_burst_limit()
-
-
-def _build_test_class() -> type:
-    saved = {k: os.environ.get(k) for k in ("LEDGERLINK_DATABASE_URL", "LEDGERLINK_SECRET_KEY")}
-    server = _server_url()
-    name = f"ll_test_std_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    os.environ["LEDGERLINK_DATABASE_URL"] = make_conninfo(server, dbname=name)
-    os.environ["LEDGERLINK_SECRET_KEY"] = crypto.generate_key()
-    try:
-        connect(_SANDBOX)
-        return get_tap_test_class(
-            tap_class=TapPipedrive,
-            config={"tenant": "acme"},
-            parse_env_config=False,
-            suite_config=SuiteConfig(max_records_limit=40),
-        )
-    finally:
-        db.close()
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        with psycopg.connect(server, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+CATALOG: dict[str, Any] = json.loads(CATALOG_FILE.read_text())
+SUITE = SuiteConfig(max_records_limit=40)
 
 
-_StandardTests = _build_test_class()
+_StandardTests = get_tap_test_class(
+    tap_class=TapPipedrive,
+    config=CONFIG,
+    catalog=CATALOG,  # no discovery at collection: nothing is served there
+    parse_env_config=False,
+    suite_config=SUITE,
+)
+
+
+# The SDK checks records against ``Stream.schema``, which a tap given a catalog leaves static (the
+# custom fields are in the catalog, and so in the SCHEMA messages a target reads:
+# ``test_records_match_their_schema_messages`` checks those instead). Strict: if ``Stream.schema``
+# ever follows the catalog, these pass and the list must go.
+CATALOG_SCHEMA_IGNORED = {
+    f"test_tap_stream_record_matches_stream_schema[{stream}]"
+    for stream in ("deals", "organizations", "persons")
+}
 
 
 class TestTapPipedrive(_StandardTests):  # type: ignore[misc, valid-type]
-    @pytest.fixture(scope="class", autouse=True)
+    @pytest.fixture(autouse=True)
+    def _known_failures(self, request: pytest.FixtureRequest) -> None:
+        if request.node.name in CATALOG_SCHEMA_IGNORED:
+            reason = "Stream.schema stays static under a catalog"
+            request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
+
+    def test_records_match_their_schema_messages(self, runner: TapTestRunner) -> None:
+        """What a target validates: every record against its stream's SCHEMA message."""
+        schemas = {m["stream"]: m["schema"] for m in runner.schema_messages}
+        custom = {"deals": "invoice_status", "organizations": "quickbooks_customer_id"}
+        for stream, field in custom.items():
+            assert field in schemas[stream]["properties"], f"{stream} lacks its custom fields"
+        for stream, records in runner.records.items():
+            validator = DEFAULT_JSONSCHEMA_VALIDATOR(
+                schemas[stream], format_checker=DEFAULT_JSONSCHEMA_VALIDATOR.FORMAT_CHECKER
+            )
+            for record in records:
+                errors = [error.message for error in validator.iter_errors(record)]
+                assert not errors, f"{stream} {record.get('id')}: {errors}"
+
+    @pytest.fixture(scope="class")
     @classmethod
-    def _connected(cls, database_url: str) -> Iterator[None]:
-        db.pool()  # migrations on the session database
-        connect(_SANDBOX)
-        yield
-        _SANDBOX.close()
+    def runner(cls, database_url: str) -> Iterator[TapTestRunner]:
+        """The SDK's runner, synced once for the class against a sandbox of this seed."""
+        sandbox = serve()
+        try:
+            db.pool()  # migrations on the session database
+            connect(sandbox)
+            runner = TapTestRunner(
+                TapPipedrive,
+                config=CONFIG,
+                catalog=CATALOG,
+                suite_config=SUITE,
+                parse_env_config=False,
+            )
+            runner.sync_all()
+            yield runner
+        finally:
+            sandbox.close()

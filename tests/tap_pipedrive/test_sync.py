@@ -24,8 +24,8 @@ def test_full_sync_emits_every_record_once_with_readable_custom_fields(
         ids = run.ids(stream)
         assert Counter(ids).most_common(1)[0][1] == 1, f"{stream}: duplicates"
         assert set(ids) == pd.expected_ids(entity), stream
-    assert len(run.records["pipelines"]) == 2
-    assert len(run.records["stages"]) == 7
+    for stream, entity in {"pipelines": "pipeline", "stages": "stage"}.items():
+        assert sorted(run.ids(stream)) == sorted(pd.expected_ids(entity)), stream
 
     deals = {d["id"]: d for d in run.records["deals"]}
     month_ago = (START - timedelta(days=31)).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -12,6 +12,7 @@ import httpx
 
 from ledgerlink.quickbooks import query as q
 from ledgerlink.tokens import TokenStore
+from ledgerlink_sandbox.quickbooks.store import RealmStore
 from ledgerlink_sandbox.sandbox import Sandbox
 from tap_quickbooks.tap import TapQuickBooks
 from tests.core.conftest import QboSandbox
@@ -108,10 +109,13 @@ class Qbo(QboSandbox):
     def rows(self, entity: str) -> dict[str, dict[str, Any]]:
         """Every stored row of an entity (the truth a full sync must reproduce)."""
         with self.sandbox.qbo.lock:
-            table = self.sandbox.qbo.store.books.table(entity)  # type: ignore[attr-defined]
-            return dict(table.rows)
+            store = self.sandbox.qbo.store
+            assert isinstance(store, RealmStore)  # the in-memory store the sandbox builds
+            return dict(store.books.table(entity).rows)
 
-    def write(self, entity: str, body: dict[str, Any], operation: str | None = None) -> Any:
+    def write(
+        self, entity: str, body: dict[str, Any], operation: str | None = None
+    ) -> dict[str, Any]:
         with self.sandbox.qbo.lock:
             return self.sandbox.qbo.store.write(
                 entity, body, operation=operation, include=set(), request_id=None

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ledgerlink.quickbooks import query as q
 from ledgerlink.tokens import TokenStore
 from tests.tap_quickbooks.helpers import TENANT, Qbo
 
 
-def singer_io_next_run(qbo: Qbo, entity: str, bookmark: str) -> list[dict]:
+def singer_io_next_run(qbo: Qbo, entity: str, bookmark: str) -> list[dict[str, Any]]:
     """What singer-io tap-quickbooks 2.5.0 asks next: ``LastUpdatedTime >= <max seen>``."""
     token = TokenStore().access_token(TENANT, "quickbooks")
     statement = (
@@ -20,7 +22,7 @@ def singer_io_next_run(qbo: Qbo, entity: str, bookmark: str) -> list[dict]:
         headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
     )
     answer.raise_for_status()
-    return answer.json()["QueryResponse"].get(entity, [])
+    return list(answer.json()["QueryResponse"].get(entity, []))
 
 
 def test_inclusive_cursor_reemits_the_boundary_row_ours_does_not(demo: Qbo) -> None:

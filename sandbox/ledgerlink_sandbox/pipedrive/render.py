@@ -102,6 +102,8 @@ KEYS: dict[str, tuple[str, ...]] = {
         "update_time",
     ),
 }
+
+
 def iso(value: datetime | None) -> str | None:
     """v2 time format: ``2021-01-01T00:00:00Z``."""
     if value is None:

@@ -13,14 +13,22 @@ _CONTROL = {"bId", "operation", "optionsData"}
 class _Store(Protocol):
     def query(self, text: str, *, include: set[str]) -> Row: ...
 
-    def write(self, entity: str, body: Row, *, operation: str | None, include: set[str],
-              request_id: str | None) -> Row: ...
+    def write(
+        self,
+        entity: str,
+        body: Row,
+        *,
+        operation: str | None,
+        include: set[str],
+        request_id: str | None,
+    ) -> Row: ...
 
 
 def run_batch(store: _Store, items: list[Row], max_items: int) -> list[Row]:
     if len(items) > max_items:
         raise faults.QboFault(
-            "2010", "Request has invalid or unsupported property",
+            "2010",
+            "Request has invalid or unsupported property",
             f"Batch request can contain at most {max_items} BatchItemRequest; got {len(items)}.",
             element="BatchItemRequest",
         )
@@ -44,8 +52,9 @@ def _one(store: _Store, item: Row) -> Row:
         if str(item.get("optionsData") or "").lower() == "void":
             # Invoice void is its own operation; other transactions void through update.
             operation, include = ("void", set()) if entity == "Invoice" else ("update", {"void"})
-        result = store.write(entity, item[entity], operation=operation, include=include,
-                             request_id=None)
+        result = store.write(
+            entity, item[entity], operation=operation, include=include, request_id=None
+        )
         return {"bId": bid, entity: result}
     except faults.QboFault as fault:
         return {"bId": bid, "Fault": fault.to_fault()}

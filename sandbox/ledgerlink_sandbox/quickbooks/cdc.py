@@ -22,11 +22,30 @@ from .table import Row
 from .timefmt import parse_instant
 
 # Real QBO entities this emulator does not hold: they are valid in CDC but never change.
-KNOWN_EMPTY = frozenset({
-    "account", "bill", "billpayment", "budget", "class", "creditmemo", "department", "deposit",
-    "estimate", "journalentry", "paymentmethod", "purchase", "purchaseorder", "refundreceipt",
-    "salesreceipt", "transfer", "vendorcredit", "attachable", "customertype", "exchangerate",
-})
+KNOWN_EMPTY = frozenset(
+    {
+        "account",
+        "bill",
+        "billpayment",
+        "budget",
+        "class",
+        "creditmemo",
+        "department",
+        "deposit",
+        "estimate",
+        "journalentry",
+        "paymentmethod",
+        "purchase",
+        "purchaseorder",
+        "refundreceipt",
+        "salesreceipt",
+        "transfer",
+        "vendorcredit",
+        "attachable",
+        "customertype",
+        "exchangerate",
+    }
+)
 
 
 def tombstone(id_: str, stamp: str) -> Row:
@@ -41,7 +60,8 @@ def _entities(names: list[str]) -> list[str]:
         spec = lookup(name)
         if key in CDC_UNSUPPORTED or (spec is None and key not in KNOWN_EMPTY):
             raise faults.QboFault(
-                "4001", "Invalid query",
+                "4001",
+                "Invalid query",
                 f"QueryValidationError: Entity {name} is not supported for change data capture",
                 element="entities",
             )
@@ -63,9 +83,12 @@ def change_data_capture(
 ) -> list[Any]:
     since = parse_instant(changed_since)
     if since is None:
-        raise faults.QboFault("2010", "Request has invalid or unsupported property",
-                              f"Invalid changedSince value {changed_since}",
-                              element="changedSince")
+        raise faults.QboFault(
+            "2010",
+            "Request has invalid or unsupported property",
+            f"Invalid changedSince value {changed_since}",
+            element="changedSince",
+        )
     if since < now - timedelta(days=settings.cdc_lookback_days):
         shown = changed_since if settings.cdc_fill_date_in_error else "{date}"
         raise faults.cdc_too_old(shown)
@@ -81,9 +104,11 @@ def change_data_capture(
             (table.lut_epoch(r["Id"]), int(r["Id"]), render(name, r))
             for r in islice(table.by_lut(floor, True, None, True, False), settings.cdc_cap)
         ]
-        gone = sorted((epoch, int(id_), stamp)
-                      for id_, (epoch, stamp) in books.tombstones.get(name, {}).items()
-                      if epoch >= floor)[: settings.cdc_cap]
+        gone = sorted(
+            (epoch, int(id_), stamp)
+            for id_, (epoch, stamp) in books.tombstones.get(name, {}).items()
+            if epoch >= floor
+        )[: settings.cdc_cap]
         deletes[name] = [(e, i, tombstone(str(i), stamp)) for e, i, stamp in gone]
     cap = settings.cdc_cap
     if settings.cdc_cap_mode == "per_entity":
@@ -100,8 +125,12 @@ def change_data_capture(
     return [{"QueryResponse": groups or [{}]}]
 
 
-def _cap_request(names: list[str], actives: dict[str, list[tuple[int, int, Row]]],
-                 deletes: dict[str, list[tuple[int, int, Row]]], cap: int) -> None:
+def _cap_request(
+    names: list[str],
+    actives: dict[str, list[tuple[int, int, Row]]],
+    deletes: dict[str, list[tuple[int, int, Row]]],
+    cap: int,
+) -> None:
     """Keep the earliest ``cap`` objects of the whole request, actives before any delete."""
     for pool in (actives, deletes):
         tagged = [[(t[0], t[1], name) for t in pool[name]] for name in names]

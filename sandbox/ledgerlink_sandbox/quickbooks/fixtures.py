@@ -23,8 +23,13 @@ SERVICES_INCOME = {"value": "1", "name": "Services"}
 TAX_CODES: dict[str, tuple[str, int]] = {"2": ("3", 8)}
 
 # The five terms of a fresh sandbox company (reference §2.4): Id, Name, DueDays.
-SANDBOX_TERMS = (("1", "Due on receipt", 0), ("2", "Net 15", 15), ("3", "Net 30", 30),
-                 ("4", "Net 60", 60), ("5", "Net 10", 10))
+SANDBOX_TERMS = (
+    ("1", "Due on receipt", 0),
+    ("2", "Net 15", 15),
+    ("3", "Net 30", 30),
+    ("4", "Net 60", 60),
+    ("5", "Net 10", 10),
+)
 
 
 def meta(created: datetime, updated: datetime | None = None) -> dict[str, str]:
@@ -33,15 +38,31 @@ def meta(created: datetime, updated: datetime | None = None) -> dict[str, str]:
 
 def term_rows(at: datetime) -> list[Row]:
     return [
-        {"Name": name, "Active": True, "Type": "STANDARD", "DueDays": days, "DiscountDays": 0,
-         "domain": "QBO", "sparse": False, "Id": id_, "SyncToken": "0", "MetaData": meta(at)}
+        {
+            "Name": name,
+            "Active": True,
+            "Type": "STANDARD",
+            "DueDays": days,
+            "DiscountDays": 0,
+            "domain": "QBO",
+            "sparse": False,
+            "Id": id_,
+            "SyncToken": "0",
+            "MetaData": meta(at),
+        }
         for id_, name, days in SANDBOX_TERMS
     ]
 
 
 def company_info(realm_id: str, name: str, at: datetime) -> Row:
-    address = {"Id": "1", "Line1": "123 Sierra Way", "City": "San Pablo",
-               "Country": "USA", "CountrySubDivisionCode": "CA", "PostalCode": "87999"}
+    address = {
+        "Id": "1",
+        "Line1": "123 Sierra Way",
+        "City": "San Pablo",
+        "Country": "USA",
+        "CountrySubDivisionCode": "CA",
+        "PostalCode": "87999",
+    }
     return {
         "CompanyName": name,
         "LegalName": name,
@@ -75,51 +96,79 @@ def company_info(realm_id: str, name: str, at: datetime) -> Row:
 def preferences(at: datetime) -> Row:
     return {
         "AccountingInfoPrefs": {
-            "TrackDepartments": False, "ClassTrackingPerTxn": False,
-            "ClassTrackingPerTxnLine": False, "CustomerTerminology": "Customers",
+            "TrackDepartments": False,
+            "ClassTrackingPerTxn": False,
+            "ClassTrackingPerTxnLine": False,
+            "CustomerTerminology": "Customers",
             "BookCloseDate": "",
         },
         "ProductAndServicesPrefs": {
-            "ForSales": True, "ForPurchase": True, "QuantityWithPriceAndRate": True,
+            "ForSales": True,
+            "ForPurchase": True,
+            "QuantityWithPriceAndRate": True,
             "QuantityOnHand": True,
         },
         "SalesFormsPrefs": {
-            "CustomField": [{"CustomField": [
-                {"Name": "SalesFormsPrefs.UseSalesCustom1", "Type": "BooleanType",
-                 "BooleanValue": True},
-                {"Name": "SalesFormsPrefs.SalesCustomName1", "Type": "StringType",
-                 "StringValue": "Crew #"},
-            ]}],
-            "AllowDeposit": True, "AllowDiscount": True, "DefaultDiscountAccount": "86",
-            "AllowEstimates": True, "AllowShipping": False, "AllowServiceDate": False,
+            "CustomField": [
+                {
+                    "CustomField": [
+                        {
+                            "Name": "SalesFormsPrefs.UseSalesCustom1",
+                            "Type": "BooleanType",
+                            "BooleanValue": True,
+                        },
+                        {
+                            "Name": "SalesFormsPrefs.SalesCustomName1",
+                            "Type": "StringType",
+                            "StringValue": "Crew #",
+                        },
+                    ]
+                }
+            ],
+            "AllowDeposit": True,
+            "AllowDiscount": True,
+            "DefaultDiscountAccount": "86",
+            "AllowEstimates": True,
+            "AllowShipping": False,
+            "AllowServiceDate": False,
             "ETransactionEnabledStatus": "NotApplicable",
             "DefaultCustomerMessage": DEFAULT_MEMO,
             "DefaultTerms": {"value": DEFAULT_TERM_ID},
-            "CustomTxnNumbers": False, "AutoApplyCredit": True, "AutoApplyPayments": True,
-            "PrintItemWithZeroAmount": False, "IPNSupportEnabled": False,
-            "UsingProgressInvoicing": False, "UsingPriceLevels": False,
+            "CustomTxnNumbers": False,
+            "AutoApplyCredit": True,
+            "AutoApplyPayments": True,
+            "PrintItemWithZeroAmount": False,
+            "IPNSupportEnabled": False,
+            "UsingProgressInvoicing": False,
+            "UsingPriceLevels": False,
         },
         "EmailMessagesPrefs": {
             "InvoiceMessage": {
                 "Subject": "Invoice [Invoice No.] from Craig's Design and Landscaping Services",
                 "Message": "Dear [Name],\n\nWe appreciate your business. Please find your "
-                           "invoice details here. Feel free to contact us if you have any "
-                           "questions.\n\nHave a great day!\nCraig's Design and Landscaping "
-                           "Services",
+                "invoice details here. Feel free to contact us if you have any "
+                "questions.\n\nHave a great day!\nCraig's Design and Landscaping "
+                "Services",
             },
         },
         "VendorAndPurchasesPrefs": {"TrackingByCustomer": True, "BillableExpenseTracking": True},
-        "TimeTrackingPrefs": {"UseServices": True, "BillCustomers": True,
-                              "ShowBillRateToAll": False, "WorkWeekStartDate": "Monday",
-                              "MarkTimeEntriesBillable": True},
+        "TimeTrackingPrefs": {
+            "UseServices": True,
+            "BillCustomers": True,
+            "ShowBillRateToAll": False,
+            "WorkWeekStartDate": "Monday",
+            "MarkTimeEntriesBillable": True,
+        },
         "TaxPrefs": {"UsingSalesTax": True, "PartnerTaxEnabled": True},
         "CurrencyPrefs": {"MultiCurrencyEnabled": False, "HomeCurrency": {"value": "USD"}},
         "ReportPrefs": {"ReportBasis": "Accrual", "CalcAgingReportFromTxnDate": False},
-        "OtherPrefs": {"NameValue": [
-            {"Name": "SalesFormsPrefs.DefaultCustomerMessage", "Value": DEFAULT_MEMO},
-            {"Name": "DTXCopyMemo", "Value": "false"},
-            {"Name": "UncategorizedAssetAccountId", "Value": "32"},
-        ]},
+        "OtherPrefs": {
+            "NameValue": [
+                {"Name": "SalesFormsPrefs.DefaultCustomerMessage", "Value": DEFAULT_MEMO},
+                {"Name": "DTXCopyMemo", "Value": "false"},
+                {"Name": "UncategorizedAssetAccountId", "Value": "32"},
+            ]
+        },
         "domain": "QBO",
         "sparse": False,
         "Id": "1",

@@ -124,17 +124,28 @@ def _meta(created: int, updated: int) -> dict[str, str]:
 
 def _items(start: int) -> list[Row]:
     return [
-        {"Name": name, "Description": name, "Active": True, "FullyQualifiedName": name,
-         "Taxable": taxable, "UnitPrice": number(price / 100),
-         "Type": "NonInventory" if taxable else "Service", "IncomeAccountRef": SERVICES_INCOME,
-         "PurchaseCost": 0, "TrackQtyOnHand": False, "domain": "QBO", "sparse": False,
-         "Id": str(i + 1), "SyncToken": "0", "MetaData": _meta(start, start)}
+        {
+            "Name": name,
+            "Description": name,
+            "Active": True,
+            "FullyQualifiedName": name,
+            "Taxable": taxable,
+            "UnitPrice": number(price / 100),
+            "Type": "NonInventory" if taxable else "Service",
+            "IncomeAccountRef": SERVICES_INCOME,
+            "PurchaseCost": 0,
+            "TrackQtyOnHand": False,
+            "domain": "QBO",
+            "sparse": False,
+            "Id": str(i + 1),
+            "SyncToken": "0",
+            "MetaData": _meta(start, start),
+        }
         for i, (name, price, taxable) in enumerate(PRODUCTS)
     ]
 
 
-def _invoices(rng: random.Random, customers: list[Customer], count: int,
-              end: int) -> list[_Inv]:
+def _invoices(rng: random.Random, customers: list[Customer], count: int, end: int) -> list[_Inv]:
     out = []
     n = len(customers)
     for _ in range(count):
@@ -199,8 +210,9 @@ def _assign_ids(invoices: list[_Inv]) -> None:
         inv.doc = str(doc)
 
 
-def _history(inv: _Inv, data: Dataset, log: list[tuple[int, str, str, Operation]],
-             horizon: int) -> None:
+def _history(
+    inv: _Inv, data: Dataset, log: list[tuple[int, str, str, Operation]], horizon: int
+) -> None:
     """Open balances, LineEx balances, tombstones, customer events and the change log."""
     open_cents = inv.total
     customer = inv.customer
@@ -212,7 +224,9 @@ def _history(inv: _Inv, data: Dataset, log: list[tuple[int, str, str, Operation]
         open_cents -= pay.amount
         customer.touch(pay.at, log, horizon)
         events: list[tuple[int, str, Operation]] = [
-            (pay.at, "Payment", "Create"), (pay.at, "Invoice", "Update")]
+            (pay.at, "Payment", "Create"),
+            (pay.at, "Invoice", "Update"),
+        ]
         if pay.deleted_at is not None:
             open_cents += pay.amount
             customer.touch(pay.deleted_at, log, horizon)
@@ -246,24 +260,52 @@ _CUSTOM = [dict(f) for f in CUSTOM_FIELDS]
 
 def _invoice_row(inv: _Inv) -> Row:
     lines: list[Row] = [
-        {"Id": str(n), "LineNum": n, "Description": PRODUCTS[item][0], "Amount": money(q * p),
-         "DetailType": "SalesItemLineDetail",
-         "SalesItemLineDetail": {"ItemRef": _ITEM_REFS[item], "UnitPrice": number(p / 100),
-                                 "Qty": q, "TaxCodeRef": _TAX_CODE if PRODUCTS[item][2]
-                                 else _NON_CODE}}
+        {
+            "Id": str(n),
+            "LineNum": n,
+            "Description": PRODUCTS[item][0],
+            "Amount": money(q * p),
+            "DetailType": "SalesItemLineDetail",
+            "SalesItemLineDetail": {
+                "ItemRef": _ITEM_REFS[item],
+                "UnitPrice": number(p / 100),
+                "Qty": q,
+                "TaxCodeRef": _TAX_CODE if PRODUCTS[item][2] else _NON_CODE,
+            },
+        }
         for n, (item, q, p) in enumerate(inv.lines, start=1)
     ]
-    lines.append({"Amount": money(inv.subtotal), "DetailType": "SubTotalLineDetail",
-                  "SubTotalLineDetail": _SUBTOTAL})
+    lines.append(
+        {
+            "Amount": money(inv.subtotal),
+            "DetailType": "SubTotalLineDetail",
+            "SubTotalLineDetail": _SUBTOTAL,
+        }
+    )
     tax: Row = {"TotalTax": 0}
     if inv.taxed:
-        tax = {"TxnTaxCodeRef": _TAX_REF, "TotalTax": money(inv.tax), "TaxLine": [{
-            "Amount": money(inv.tax), "DetailType": "TaxLineDetail",
-            "TaxLineDetail": {"TaxRateRef": _RATE_REF, "PercentBased": True, "TaxPercent": 8,
-                              "NetAmountTaxable": money(inv.taxable)}}]}
+        tax = {
+            "TxnTaxCodeRef": _TAX_REF,
+            "TotalTax": money(inv.tax),
+            "TaxLine": [
+                {
+                    "Amount": money(inv.tax),
+                    "DetailType": "TaxLineDetail",
+                    "TaxLineDetail": {
+                        "TaxRateRef": _RATE_REF,
+                        "PercentBased": True,
+                        "TaxPercent": 8,
+                        "NetAmountTaxable": money(inv.taxable),
+                    },
+                }
+            ],
+        }
     active_pays = sorted((p for p in inv.pays if p.deleted_at is None), key=lambda p: -int(p.id))
-    touches = [inv.at] + [p.at for p in inv.pays] + [p.deleted_at for p in inv.pays
-                                                      if p.deleted_at is not None]
+    touches = (
+        [inv.at]
+        + [p.at for p in inv.pays]
+        + [p.deleted_at for p in inv.pays if p.deleted_at is not None]
+    )
     sync = len(inv.pays) + sum(1 for p in inv.pays if p.deleted_at is not None)
     voided = inv.fate == "void"
     if voided and inv.end_at is not None:
@@ -273,12 +315,19 @@ def _invoice_row(inv: _Inv) -> Row:
     txn_date = _day(inv.at)
     due_days = _TERMS[inv.term][1]
     row: Row = {
-        "AllowIPNPayment": False, "AllowOnlinePayment": inv.online,
-        "AllowOnlineCreditCardPayment": inv.online, "AllowOnlineACHPayment": inv.online,
-        "domain": "QBO", "sparse": False, "Id": inv.id, "SyncToken": str(sync),
-        "MetaData": _meta(inv.at, max(touches)), "CustomField": _CUSTOM,
+        "AllowIPNPayment": False,
+        "AllowOnlinePayment": inv.online,
+        "AllowOnlineCreditCardPayment": inv.online,
+        "AllowOnlineACHPayment": inv.online,
+        "domain": "QBO",
+        "sparse": False,
+        "Id": inv.id,
+        "SyncToken": str(sync),
+        "MetaData": _meta(inv.at, max(touches)),
+        "CustomField": _CUSTOM,
         "DocNumber": inv.doc,
-        "TxnDate": txn_date, "CurrencyRef": USD,
+        "TxnDate": txn_date,
+        "CurrencyRef": USD,
     }
     if voided:
         row["PrivateNote"] = "Voided"
@@ -305,28 +354,53 @@ def _invoice_row(inv: _Inv) -> Row:
 
 def _payment_row(inv: _Inv, pay: _Pay) -> Row:
     def pair(name: str, value: str) -> Row:
-        return {"name": "{http://schema.intuit.com/finance/v3}NameValue",
-                "declaredType": "com.intuit.schema.finance.v3.NameValue",
-                "scope": "javax.xml.bind.JAXBElement$GlobalScope",
-                "value": {"Name": name, "Value": value},
-                "nil": False, "globalScope": True, "typeSubstituted": False}
+        return {
+            "name": "{http://schema.intuit.com/finance/v3}NameValue",
+            "declaredType": "com.intuit.schema.finance.v3.NameValue",
+            "scope": "javax.xml.bind.JAXBElement$GlobalScope",
+            "value": {"Name": name, "Value": value},
+            "nil": False,
+            "globalScope": True,
+            "typeSubstituted": False,
+        }
 
-    line_ex = {"any": [pair("txnId", inv.id), pair("txnOpenBalance", str(pay.open_before / 100)),
-                       pair("txnReferenceNumber", inv.doc)]}
+    line_ex = {
+        "any": [
+            pair("txnId", inv.id),
+            pair("txnOpenBalance", str(pay.open_before / 100)),
+            pair("txnReferenceNumber", inv.doc),
+        ]
+    }
     return {
         "CustomerRef": inv.customer.ref,
         "DepositToAccountRef": {"value": "4", "name": "Undeposited Funds"},
-        "TotalAmt": money(pay.amount), "UnappliedAmt": 0, "ProcessPayment": False,
-        "domain": "QBO", "sparse": False, "Id": pay.id, "SyncToken": "0",
-        "MetaData": _meta(pay.at, pay.at), "TxnDate": _day(pay.at),
+        "TotalAmt": money(pay.amount),
+        "UnappliedAmt": 0,
+        "ProcessPayment": False,
+        "domain": "QBO",
+        "sparse": False,
+        "Id": pay.id,
+        "SyncToken": "0",
+        "MetaData": _meta(pay.at, pay.at),
+        "TxnDate": _day(pay.at),
         "CurrencyRef": USD,
-        "Line": [{"Amount": money(pay.amount),
-                  "LinkedTxn": [{"TxnId": inv.id, "TxnType": "Invoice"}], "LineEx": line_ex}],
+        "Line": [
+            {
+                "Amount": money(pay.amount),
+                "LinkedTxn": [{"TxnId": inv.id, "TxnType": "Invoice"}],
+                "LineEx": line_ex,
+            }
+        ],
     }
 
 
-def _customer_rows(customers: list[Customer], rng: random.Random, end: int,
-                   log: list[tuple[int, str, str, Operation]], horizon: int) -> list[Row]:
+def _customer_rows(
+    customers: list[Customer],
+    rng: random.Random,
+    end: int,
+    log: list[tuple[int, str, str, Operation]],
+    horizon: int,
+) -> list[Row]:
     # Balances roll up from the deepest jobs to their top-level customer.
     for c in sorted(customers, key=lambda c: -c.level):
         c.with_jobs += c.open_cents

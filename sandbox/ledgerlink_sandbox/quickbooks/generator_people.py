@@ -136,9 +136,15 @@ class _Addresses:
         city, state, zip_ = rng.choice(CITIES)
         lat = "INVALID" if rng.random() < 0.05 else f"{rng.uniform(36.5, 38.5):.7f}"
         lon = "INVALID" if lat == "INVALID" else f"{rng.uniform(-122.6, -121.5):.7f}"
-        return {"Id": self.take(), "Line1": f"{rng.randint(1, 9999)} {rng.choice(STREETS)}",
-                "City": city, "CountrySubDivisionCode": state, "PostalCode": zip_,
-                "Lat": lat, "Long": lon}
+        return {
+            "Id": self.take(),
+            "Line1": f"{rng.randint(1, 9999)} {rng.choice(STREETS)}",
+            "City": city,
+            "CountrySubDivisionCode": state,
+            "PostalCode": zip_,
+            "Lat": lat,
+            "Long": lon,
+        }
 
     def block(self, c: Customer) -> Row | None:
         """The printed bill-to block invoices carry (same layout as the store builds)."""
@@ -148,16 +154,19 @@ class _Addresses:
         lines = [person or c.display]
         if c.company and c.company != lines[0]:
             lines.append(c.company)
-        lines += [c.bill["Line1"], f"{c.bill['City']}, {c.bill['CountrySubDivisionCode']}  "
-                  f"{c.bill['PostalCode']}"]
+        lines += [
+            c.bill["Line1"],
+            f"{c.bill['City']}, {c.bill['CountrySubDivisionCode']}  {c.bill['PostalCode']}",
+        ]
         block: Row = {"Id": self.take()}
         block.update({f"Line{i}": text for i, text in enumerate(lines, start=1)})
         block.update(Lat=c.bill["Lat"], Long=c.bill["Long"])
         return block
 
 
-def make_customers(rng: random.Random, count: int, start: int,
-                   end: int) -> tuple[list[Customer], int]:
+def make_customers(
+    rng: random.Random, count: int, start: int, end: int
+) -> tuple[list[Customer], int]:
     """Customers in creation order (Ids 1..count); returns them and the next address Id."""
     times = sorted(rng.randint(start, end - 2 * 86_400) for _ in range(count))
     taken: set[str] = set()
@@ -177,8 +186,10 @@ def make_customers(rng: random.Random, count: int, start: int,
                 display = look_alike(rng.choice(companies), rng.randrange(3))
             else:
                 display = " ".join(
-                    p for p in (rng.choice(COMPANY_A), rng.choice(COMPANY_B), rng.choice(SUFFIX))
-                    if p)
+                    p
+                    for p in (rng.choice(COMPANY_A), rng.choice(COMPANY_B), rng.choice(SUFFIX))
+                    if p
+                )
         else:
             display = f"{given} {family}"
         if fold(display) in taken:
@@ -197,12 +208,18 @@ def make_customers(rng: random.Random, count: int, start: int,
             host = _ascii(company or family) or "example"
             email = f"{_ascii(given) or 'info'}@{host}.com"
         c = Customer(
-            str(index + 1), created, display, parent=parent,
+            str(index + 1),
+            created,
+            display,
+            parent=parent,
             level=parent.level + 1 if parent else 0,
-            given=given if contact else None, family=family if contact else None,
-            company=company, email=email,
+            given=given if contact else None,
+            family=family if contact else None,
+            company=company,
+            email=email,
             phone=f"({rng.randint(201, 989)}) 555-{rng.randint(0, 9999):04d}"
-            if rng.random() < 0.9 else None,
+            if rng.random() < 0.9
+            else None,
             delivery="Email" if email and rng.random() < 0.4 else "Print",
             term=rng.choices((None, "4", "1"), (75, 15, 10))[0],
         )

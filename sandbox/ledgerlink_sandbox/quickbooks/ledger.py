@@ -116,9 +116,12 @@ def unlink_invoice(books: Books, invoice_id: str, at: datetime) -> set[str]:
         if payment is None:
             continue
         lines = [
-            line for line in payment.get("Line", [])
-            if not any(t.get("TxnId") == invoice_id and t.get("TxnType") == "Invoice"
-                       for t in line.get("LinkedTxn", []))
+            line
+            for line in payment.get("Line", [])
+            if not any(
+                t.get("TxnId") == invoice_id and t.get("TxnType") == "Invoice"
+                for t in line.get("LinkedTxn", [])
+            )
         ]
         applied = sum(cents(line["Amount"]) for line in lines)
         row = _bumped(payment, at, sync=True)

@@ -105,8 +105,12 @@ def build_lines(books: Books, raw_lines: list[Row]) -> Totals:
             amount = cents(line.get("Amount") or 0)
             totals.subtotal += amount
         else:
-            raise QboFault("2170", "Invalid Enumeration", f"Invalid Enumeration : {kind}",
-                           element="Line.DetailType")
+            raise QboFault(
+                "2170",
+                "Invalid Enumeration",
+                f"Invalid Enumeration : {kind}",
+                element="Line.DetailType",
+            )
         out["Amount"] = money(amount)
         if line.get("LinkedTxn"):
             out["LinkedTxn"] = line["LinkedTxn"]
@@ -119,8 +123,13 @@ def build_lines(books: Books, raw_lines: list[Row]) -> Totals:
         out["Amount"] = money(amount)
     if not totals.lines:
         raise required_missing("Line")
-    totals.lines.append({"Amount": money(totals.subtotal), "DetailType": "SubTotalLineDetail",
-                         "SubTotalLineDetail": {}})
+    totals.lines.append(
+        {
+            "Amount": money(totals.subtotal),
+            "DetailType": "SubTotalLineDetail",
+            "SubTotalLineDetail": {},
+        }
+    )
     return totals
 
 
@@ -142,16 +151,18 @@ def tax_detail(requested: Row | None, totals: Totals) -> Row:
     return {
         "TxnTaxCodeRef": {"value": code},
         "TotalTax": money(tax),
-        "TaxLine": [{
-            "Amount": money(tax),
-            "DetailType": "TaxLineDetail",
-            "TaxLineDetail": {
-                "TaxRateRef": {"value": rate_id},
-                "PercentBased": True,
-                "TaxPercent": percent,
-                "NetAmountTaxable": money(totals.taxable),
-            },
-        }],
+        "TaxLine": [
+            {
+                "Amount": money(tax),
+                "DetailType": "TaxLineDetail",
+                "TaxLineDetail": {
+                    "TaxRateRef": {"value": rate_id},
+                    "PercentBased": True,
+                    "TaxPercent": percent,
+                    "NetAmountTaxable": money(totals.taxable),
+                },
+            }
+        ],
     }
 
 

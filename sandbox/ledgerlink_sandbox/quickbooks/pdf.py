@@ -12,16 +12,24 @@ def _escape(text: str) -> str:
 
 
 def _text_lines(invoice: dict[str, Any], company: str) -> list[str]:
-    lines = [company, f"INVOICE {invoice.get('DocNumber', invoice['Id'])}",
-             f"Bill to: {invoice['CustomerRef'].get('name', invoice['CustomerRef']['value'])}",
-             f"Date: {invoice.get('TxnDate', '')}    Due: {invoice.get('DueDate', '')}", ""]
+    lines = [
+        company,
+        f"INVOICE {invoice.get('DocNumber', invoice['Id'])}",
+        f"Bill to: {invoice['CustomerRef'].get('name', invoice['CustomerRef']['value'])}",
+        f"Date: {invoice.get('TxnDate', '')}    Due: {invoice.get('DueDate', '')}",
+        "",
+    ]
     for line in invoice.get("Line", []):
         if line.get("DetailType") == "SalesItemLineDetail":
             item = line["SalesItemLineDetail"]["ItemRef"].get("name", "")
             lines.append(f"{item:<40} {line['Amount']:>12.2f}")
     tax = invoice.get("TxnTaxDetail", {}).get("TotalTax", 0)
-    lines += ["", f"{'Tax':<40} {tax:>12.2f}", f"{'Total':<40} {invoice['TotalAmt']:>12.2f}",
-              f"{'Balance due':<40} {invoice['Balance']:>12.2f}"]
+    lines += [
+        "",
+        f"{'Tax':<40} {tax:>12.2f}",
+        f"{'Total':<40} {invoice['TotalAmt']:>12.2f}",
+        f"{'Balance due':<40} {invoice['Balance']:>12.2f}",
+    ]
     return lines
 
 
@@ -46,6 +54,7 @@ def invoice_pdf(invoice: dict[str, Any], company: str) -> bytes:
     xref = len(out)
     out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
     out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
-    out += (f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\n"
-            f"startxref\n{xref}\n%%EOF\n").encode()
+    out += (
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n"
+    ).encode()
     return bytes(out)

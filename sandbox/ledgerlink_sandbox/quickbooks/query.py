@@ -73,8 +73,22 @@ class Query:
 
 
 _KEYWORDS = {
-    "SELECT", "FROM", "WHERE", "AND", "ORDERBY", "ORDER", "BY", "ASC", "DESC", "IN", "LIKE",
-    "STARTPOSITION", "MAXRESULTS", "COUNT", "TRUE", "FALSE",
+    "SELECT",
+    "FROM",
+    "WHERE",
+    "AND",
+    "ORDERBY",
+    "ORDER",
+    "BY",
+    "ASC",
+    "DESC",
+    "IN",
+    "LIKE",
+    "STARTPOSITION",
+    "MAXRESULTS",
+    "COUNT",
+    "TRUE",
+    "FALSE",
 }
 _PUNCT = "(),*."
 
@@ -108,7 +122,7 @@ def tokenize(text: str) -> list[Token]:
                 j += 1
             if j >= n:
                 raise parse_error(
-                    f'Lexical error at line {start_line}, column {start_col}.  '
+                    f"Lexical error at line {start_line}, column {start_col}.  "
                     f'Encountered: <EOF> after : "{text[i:]}"'
                 )
             image = text[i : j + 1]
@@ -138,7 +152,7 @@ def tokenize(text: str) -> list[Token]:
             advance(j - i)
         else:
             raise parse_error(
-                f'Lexical error at line {start_line}, column {start_col}.  '
+                f"Lexical error at line {start_line}, column {start_col}.  "
                 f'Encountered: "{ch}" ({ord(ch)}), after : ""'
             )
     tokens.append(Token("eof", "", "", line, col))

@@ -164,9 +164,7 @@ def build_plan(query: Query, spec: EntitySpec, settings: QboStoreSettings) -> Pl
         prop = spec.prop(cond.path)
         if prop is None:
             raise property_not_found(cond.path, spec.name)
-        if settings.unquoted_numbers == "error" and any(
-            v.kind == "number" for v in cond.values
-        ):
+        if settings.unquoted_numbers == "error" and any(v.kind == "number" for v in cond.values):
             # Recorded live: "QueryParserError: Encountered ">"" for WHERE Balance > 0.
             raise parse_error(encountered(cond.op_token))
         mentions_active = mentions_active or prop.path == "Active"
@@ -176,9 +174,11 @@ def build_plan(query: Query, spec: EntitySpec, settings: QboStoreSettings) -> Pl
             wanted = {convert(prop, lit) for lit in cond.values}
             plan.ids = wanted if plan.ids is None else plan.ids & wanted
             continue
-        if prop.type == "bool" and cond.op == "IN" and {
-            convert(prop, v) for v in cond.values
-        } == {True, False}:
+        if (
+            prop.type == "bool"
+            and cond.op == "IN"
+            and {convert(prop, v) for v in cond.values} == {True, False}
+        ):
             continue  # "Active IN (true, false)": lifts the default filter, tests nothing
         pred = predicate(prop, cond)
         if prop.path == LUT_PATH and cond.op in _COMPARE:
@@ -207,8 +207,10 @@ def sort_rows(rows: list[Row], order: list[tuple[Prop, bool]]) -> None:
     rows.sort(key=lambda r: int(r["Id"]), reverse=order[-1][1])
     for prop, desc in reversed(order):
         get = getter(prop)
-        rows.sort(key=lambda r, g=get: (0, 0) if (v := g(r)) is None else (1, v),  # type: ignore[misc]
-                  reverse=desc)
+        rows.sort(
+            key=lambda r, g=get: (0, 0) if (v := g(r)) is None else (1, v),  # type: ignore[misc]
+            reverse=desc,
+        )
 
 
 def _matching(preds: list[Pred], rows: Iterator[Row]) -> Iterator[Row]:
@@ -247,9 +249,7 @@ def _source(plan: Plan, table: Table) -> Iterator[Row] | _Slice:
         if not preds:
             return _Slice(table, True, rng, desc)
         return _matching(preds, table.by_lut(*rng, desc))
-    elif single and key.type == "id" and (
-        not has_range or table.count_lut(*rng) > len(table) // 4
-    ):
+    elif single and key.type == "id" and (not has_range or table.count_lut(*rng) > len(table) // 4):
         # A wide range is cheaper to test per row than to sort.
         extra = [plan.in_range(table)] if has_range else []
         if not preds and not extra:
@@ -300,8 +300,13 @@ class QueryEngine:
         self._cache: OrderedDict[tuple[str, ...], _Cursor] = OrderedDict()
         self._cache_size = cache_size
 
-    def run(self, query: Query, spec: EntitySpec, table: Table,
-            render: Callable[[Row], Row] | None = None) -> dict[str, Any]:
+    def run(
+        self,
+        query: Query,
+        spec: EntitySpec,
+        table: Table,
+        render: Callable[[Row], Row] | None = None,
+    ) -> dict[str, Any]:
         settings = self.settings
         plan = build_plan(query, spec, settings)
         start = max(query.start if query.start is not None else 1, 1)  # 0 behaves as 1
@@ -309,7 +314,8 @@ class QueryEngine:
         if limit > settings.max_results_cap:
             if settings.over_cap_maxresults == "error":
                 raise QboFault(
-                    "4001", "Invalid query",
+                    "4001",
+                    "Invalid query",
                     f"QueryValidationError: MAXRESULTS value {limit} exceeds the maximum "
                     f"allowed value of {settings.max_results_cap}",
                 )

@@ -105,13 +105,21 @@ class RealmStore:
     def _render(self, spec: EntitySpec, row: Row, include: set[str]) -> Row:
         if spec.name != "Invoice" or "invoicelink" not in {i.lower() for i in include}:
             return row
-        online = any(row.get(flag) for flag in (
-            "AllowOnlinePayment", "AllowOnlineCreditCardPayment", "AllowOnlineACHPayment"))
+        online = any(
+            row.get(flag)
+            for flag in (
+                "AllowOnlinePayment",
+                "AllowOnlineCreditCardPayment",
+                "AllowOnlineACHPayment",
+            )
+        )
         if not online or not (row.get("BillEmail") or {}).get("Address"):
             return row
         token = hashlib.sha256(f"{self.realm_id}:{row['Id']}".encode()).hexdigest()
-        return {**row, "InvoiceLink": f"{self.settings.invoice_link_base}scs-v1-{token}"
-                                      "?locale=EN_US"}
+        return {
+            **row,
+            "InvoiceLink": f"{self.settings.invoice_link_base}scs-v1-{token}?locale=EN_US",
+        }
 
     def read(self, entity: str, id: str, *, include: set[str]) -> dict[str, Any]:
         spec = lookup(entity)
@@ -140,8 +148,9 @@ class RealmStore:
             if query.count:
                 return {"totalCount": 1}
             return {spec.name: [row], "startPosition": 1, "maxResults": 1}
-        return self.engine.run(query, spec, self.books.table(spec.name),
-                               lambda row: self._render(spec, row, include))
+        return self.engine.run(
+            query, spec, self.books.table(spec.name), lambda row: self._render(spec, row, include)
+        )
 
     def cdc(
         self, entities: list[str], changed_since: str, *, include: frozenset[str] = frozenset()
@@ -152,8 +161,9 @@ class RealmStore:
             spec = lookup(name)
             return row if spec is None else self._render(spec, row, set(include))
 
-        return change_data_capture(self.books, entities, changed_since, self.now(),
-                                   self.settings, render)
+        return change_data_capture(
+            self.books, entities, changed_since, self.now(), self.settings, render
+        )
 
     def changes_since(self, seq: int) -> list[Change]:
         return self.books.log.since(seq)
@@ -163,11 +173,16 @@ class RealmStore:
         return invoice_pdf(invoice, self._company["CompanyName"])
 
     # -- writes -----------------------------------------------------------------------------
-    def write(self, entity: str, body: dict[str, Any], *, operation: str | None,
-              include: set[str], request_id: str | None) -> dict[str, Any]:
-        return self._idempotent(
-            request_id, lambda: self._write(entity, body, operation, include)
-        )
+    def write(
+        self,
+        entity: str,
+        body: dict[str, Any],
+        *,
+        operation: str | None,
+        include: set[str],
+        request_id: str | None,
+    ) -> dict[str, Any]:
+        return self._idempotent(request_id, lambda: self._write(entity, body, operation, include))
 
     def batch(self, items: list[dict[str, Any]], *, request_id: str | None) -> list[dict[str, Any]]:
         return self._idempotent(
@@ -179,8 +194,9 @@ class RealmStore:
         if request_id is None:
             return action()
         if len(request_id) > self.settings.request_id_max_length:
-            raise faults.string_too_long("requestid", len(request_id),
-                                         self.settings.request_id_max_length)
+            raise faults.string_too_long(
+                "requestid", len(request_id), self.settings.request_id_max_length
+            )
         if request_id in self._replies:
             reply = self._replies[request_id]
             if isinstance(reply, QboFault):
@@ -233,8 +249,14 @@ class RealmStore:
 
     def _create(self, spec: EntitySpec, body: Row, ctx: WriteContext) -> Row:
         at = ctx.now
-        row = {**writable(spec.name, body), "domain": "QBO", "sparse": False,
-               "Id": self.books.new_id(spec.id_group), "SyncToken": "0", "MetaData": meta(at)}
+        row = {
+            **writable(spec.name, body),
+            "domain": "QBO",
+            "sparse": False,
+            "Id": self.books.new_id(spec.id_group),
+            "SyncToken": "0",
+            "MetaData": meta(at),
+        }
         row = PREPARE[spec.name](ctx, row, None)
         self.books.save(spec.name, row, "Create", at)
         self._after(spec.name, None, row, at)
@@ -248,9 +270,14 @@ class RealmStore:
             cleared = {k for k, v in body.items() if blank(v)}
             kept = {k: v for k, v in writable(spec.name, current).items() if k not in cleared}
             fields = {**kept, **fields}
-        row = {**fields, "domain": "QBO", "sparse": False, "Id": current["Id"],
-               "SyncToken": str(int(current["SyncToken"]) + 1),
-               "MetaData": meta(datetime.fromisoformat(current["MetaData"]["CreateTime"]), at)}
+        row = {
+            **fields,
+            "domain": "QBO",
+            "sparse": False,
+            "Id": current["Id"],
+            "SyncToken": str(int(current["SyncToken"]) + 1),
+            "MetaData": meta(datetime.fromisoformat(current["MetaData"]["CreateTime"]), at),
+        }
         row = PREPARE[spec.name](ctx, row, current)
         self.books.save(spec.name, row, "Update", at)
         self._after(spec.name, current, row, at)
@@ -258,6 +285,7 @@ class RealmStore:
 
     def _after(self, entity: str, old: Row | None, new: Row | None, at: datetime) -> None:
         """Side effects of a saved/deleted row on the rows that depend on it."""
+
         def ref(row: Row | None, key: str) -> set[str]:
             value = ((row or {}).get(key) or {}).get("value")
             return {value} if value else set()
@@ -265,8 +293,14 @@ class RealmStore:
         if entity == "Invoice":
             refresh_customers(self.books, ref(old, "CustomerRef") | ref(new, "CustomerRef"), at)
         elif entity == "Payment":
-            touched = {t["TxnId"] for row in (old, new) if row for line in row.get("Line", [])
-                       for t in line.get("LinkedTxn", []) if t.get("TxnType") == "Invoice"}
+            touched = {
+                t["TxnId"]
+                for row in (old, new)
+                if row
+                for line in row.get("Line", [])
+                for t in line.get("LinkedTxn", [])
+                if t.get("TxnType") == "Invoice"
+            }
             customers = refresh_invoices(self.books, touched, at)
             customers |= ref(old, "CustomerRef") | ref(new, "CustomerRef")
             refresh_customers(self.books, customers, at)
@@ -286,8 +320,9 @@ class RealmStore:
                 continue
             fqn = f"{parent['FullyQualifiedName']}:{child['DisplayName']}"
             meta_ = {**child["MetaData"], "LastUpdatedTime": pacific(at)}
-            self.books.save("Customer", {**child, "FullyQualifiedName": fqn, "MetaData": meta_},
-                            "Update", at)
+            self.books.save(
+                "Customer", {**child, "FullyQualifiedName": fqn, "MetaData": meta_}, "Update", at
+            )
             self._rename_jobs(child_id, at)
 
     def _delete(self, spec: EntitySpec, body: Row) -> Row:
@@ -310,16 +345,24 @@ class RealmStore:
         current = self._current(spec, body)
         at = self.now()
         note = current.get("PrivateNote")
-        row = {**current, "SyncToken": str(int(current["SyncToken"]) + 1),
-               "MetaData": {**current["MetaData"], "LastUpdatedTime": pacific(at)},
-               "PrivateNote": f"Voided - {note}" if note else "Voided", "TotalAmt": 0}
+        row = {
+            **current,
+            "SyncToken": str(int(current["SyncToken"]) + 1),
+            "MetaData": {**current["MetaData"], "LastUpdatedTime": pacific(at)},
+            "PrivateNote": f"Voided - {note}" if note else "Voided",
+            "TotalAmt": 0,
+        }
         customers = {current["CustomerRef"]["value"]}
         if spec.name == "Invoice":
             customers |= unlink_invoice(self.books, current["Id"], at)
-            row.update(Line=voided_lines(current["Line"]), Balance=0,
-                       TxnTaxDetail={"TotalTax": 0},
-                       LinkedTxn=[t for t in current.get("LinkedTxn", [])
-                                  if t.get("TxnType") != "Payment"])
+            row.update(
+                Line=voided_lines(current["Line"]),
+                Balance=0,
+                TxnTaxDetail={"TotalTax": 0},
+                LinkedTxn=[
+                    t for t in current.get("LinkedTxn", []) if t.get("TxnType") != "Payment"
+                ],
+            )
             row.pop("Deposit", None)
         else:
             row.update(Line=[], UnappliedAmt=0)

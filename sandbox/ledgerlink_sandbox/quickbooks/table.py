@@ -80,13 +80,29 @@ class Table:
         """Rows ``start:stop`` (0-based) in Id order, without walking the rows before."""
         return self._cut(self._ids, 0, len(self._ids), desc, start, stop, lambda k: k)
 
-    def lut_slice(self, lo: float | None, lo_incl: bool, hi: float | None, hi_incl: bool,
-                  desc: bool, start: int, stop: int) -> list[Row]:
+    def lut_slice(
+        self,
+        lo: float | None,
+        lo_incl: bool,
+        hi: float | None,
+        hi_incl: bool,
+        desc: bool,
+        start: int,
+        stop: int,
+    ) -> list[Row]:
         first, end = self._lut_span(lo, lo_incl, hi, hi_incl)
         return self._cut(self._lut, first, end, desc, start, stop, lambda k: k[1])
 
-    def _cut(self, keys: list[Any], first: int, end: int, desc: bool, start: int, stop: int,
-             id_of: Callable[[Any], int]) -> list[Row]:
+    def _cut(
+        self,
+        keys: list[Any],
+        first: int,
+        end: int,
+        desc: bool,
+        start: int,
+        stop: int,
+        id_of: Callable[[Any], int],
+    ) -> list[Row]:
         if desc:
             chosen = keys[max(first, end - stop) : max(first, end - start)][::-1]
         else:
@@ -99,15 +115,17 @@ class Table:
         ids = reversed(self._ids) if desc else iter(self._ids)
         return (rows[str(i)] for i in ids)
 
-    def _lut_span(self, lo: float | None, lo_incl: bool, hi: float | None,
-                  hi_incl: bool) -> tuple[int, int]:
+    def _lut_span(
+        self, lo: float | None, lo_incl: bool, hi: float | None, hi_incl: bool
+    ) -> tuple[int, int]:
         keys = self._lut
         start = 0 if lo is None else bisect_left(keys, (_first_second(lo, lo_incl),))
         end = len(keys) if hi is None else bisect_left(keys, (_last_second(hi, hi_incl) + 1,))
         return start, end
 
-    def by_lut(self, lo: float | None, lo_incl: bool, hi: float | None, hi_incl: bool,
-               desc: bool) -> Iterator[Row]:
+    def by_lut(
+        self, lo: float | None, lo_incl: bool, hi: float | None, hi_incl: bool, desc: bool
+    ) -> Iterator[Row]:
         """Rows whose LastUpdatedTime lies in the range, ordered by (time, Id)."""
         keys = self._lut
         start, end = self._lut_span(lo, lo_incl, hi, hi_incl)

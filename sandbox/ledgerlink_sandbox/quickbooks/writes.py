@@ -43,9 +43,7 @@ def writable(entity: str, body: Row) -> Row:
     spec = ENTITIES[entity.lower()]
     blocked = SYSTEM | READ_ONLY.get(entity, frozenset())
     return {
-        k: v
-        for k, v in body.items()
-        if k in spec.key_order and k not in blocked and not blank(v)
+        k: v for k, v in body.items() if k in spec.key_order and k not in blocked and not blank(v)
     }
 
 
@@ -120,8 +118,12 @@ def prepare_customer(ctx: WriteContext, row: Row, current: Row | None) -> Row:
         row["FullyQualifiedName"] = row["DisplayName"]
     row["Balance"] = current.get("Balance", 0) if current else 0
     row["BalanceWithJobs"] = current.get("BalanceWithJobs", 0) if current else 0
-    if (current is not None and current.get("Active", True) and not row["Active"]
-            and (row["Balance"] or row["BalanceWithJobs"])):
+    if (
+        current is not None
+        and current.get("Active", True)
+        and not row["Active"]
+        and (row["Balance"] or row["BalanceWithJobs"])
+    ):
         raise faults.list_has_balance()
     return ordered(ENTITIES["customer"], row)
 
@@ -204,8 +206,9 @@ def _bill_block(customer: Row, addr_id: str) -> Row | None:
         lines.append(customer["CompanyName"])
     lines += [source[k] for k in ("Line1", "Line2", "Line3") if source.get(k)]
     city = source.get("City", "")
-    region = " ".join(p for p in (source.get("CountrySubDivisionCode"), source.get("PostalCode"))
-                      if p)
+    region = " ".join(
+        p for p in (source.get("CountrySubDivisionCode"), source.get("PostalCode")) if p
+    )
     lines.append(f"{city}, {region.replace(' ', '  ', 1)}" if city else region)
     block: Row = {"Id": addr_id}
     block.update({f"Line{i}": text for i, text in enumerate(lines[:5], start=1)})
@@ -227,8 +230,9 @@ def prepare_invoice(ctx: WriteContext, row: Row, current: Row | None) -> Row:
     if creating:
         sales_forms = ctx.prefs["SalesFormsPrefs"]
         row.setdefault("SalesTermRef", customer.get("SalesTermRef") or sales_forms["DefaultTerms"])
-        row.setdefault("CustomerMemo", {"value": sales_forms.get("DefaultCustomerMessage",
-                                                                DEFAULT_MEMO)})
+        row.setdefault(
+            "CustomerMemo", {"value": sales_forms.get("DefaultCustomerMessage", DEFAULT_MEMO)}
+        )
         row.setdefault("CustomField", [dict(f) for f in CUSTOM_FIELDS])
         if "BillAddr" not in row and (block := _bill_block(customer, books.new_id("addr"))):
             row["BillAddr"] = block
@@ -241,16 +245,22 @@ def prepare_invoice(ctx: WriteContext, row: Row, current: Row | None) -> Row:
         row["SalesTermRef"] = {"value": term["Id"], "name": term["Name"]}
         row.setdefault("DueDate", add_days(row["TxnDate"], int(term.get("DueDays", 0))))
     row.setdefault("DueDate", row["TxnDate"])
-    for flag in ("AllowIPNPayment", "AllowOnlinePayment", "AllowOnlineCreditCardPayment",
-                 "AllowOnlineACHPayment", "ApplyTaxAfterDiscount"):
+    for flag in (
+        "AllowIPNPayment",
+        "AllowOnlinePayment",
+        "AllowOnlineCreditCardPayment",
+        "AllowOnlineACHPayment",
+        "ApplyTaxAfterDiscount",
+    ):
         row.setdefault(flag, False)
     row.setdefault("CurrencyRef", USD)
     delivery = customer.get("PreferredDeliveryMethod")
     row.setdefault("PrintStatus", "NeedToPrint" if delivery == "Print" else "NotSet")
     row.setdefault("EmailStatus", "NotSet")
     if row["EmailStatus"] == "NeedToSend" and not row.get("BillEmail"):
-        raise faults.business_error("BillEmail is required when EmailStatus is NeedToSend",
-                                    "BillEmail")
+        raise faults.business_error(
+            "BillEmail is required when EmailStatus is NeedToSend", "BillEmail"
+        )
     totals = build_lines(books, row["Line"])
     row["TxnTaxDetail"] = tax_detail(row.get("TxnTaxDetail"), totals)
     row["Line"] = totals.lines
@@ -270,7 +280,9 @@ def _line_ex(invoice: Row, open_cents: int) -> Row:
             "declaredType": "com.intuit.schema.finance.v3.NameValue",
             "scope": "javax.xml.bind.JAXBElement$GlobalScope",
             "value": {"Name": name, "Value": value},
-            "nil": False, "globalScope": True, "typeSubstituted": False,
+            "nil": False,
+            "globalScope": True,
+            "typeSubstituted": False,
         }
 
     items = [pair("txnId", invoice["Id"]), pair("txnOpenBalance", str(open_cents / 100))]
@@ -298,16 +310,25 @@ def prepare_payment(ctx: WriteContext, row: Row, current: Row | None) -> Row:
         if invoice["CustomerRef"]["value"] != customer["Id"]:
             raise faults.business_error("The invoice belongs to another customer", "Line")
         amount = cents(line["Amount"])
-        open_cents = (cents(invoice["TotalAmt"]) - cents(invoice.get("Deposit", 0))
-                      - applied_to(ctx.books, invoice["Id"], skip_payment=row["Id"]))
+        open_cents = (
+            cents(invoice["TotalAmt"])
+            - cents(invoice.get("Deposit", 0))
+            - applied_to(ctx.books, invoice["Id"], skip_payment=row["Id"])
+        )
         if amount <= 0 or amount > open_cents:
             raise faults.business_error(
                 f"The payment amount {amount / 100} exceeds the open balance {open_cents / 100}"
-                f" of invoice {invoice['Id']}", "Line.Amount")
+                f" of invoice {invoice['Id']}",
+                "Line.Amount",
+            )
         applied += amount
-        lines.append({"Amount": money(amount),
-                      "LinkedTxn": [{"TxnId": invoice["Id"], "TxnType": "Invoice"}],
-                      "LineEx": _line_ex(invoice, open_cents)})
+        lines.append(
+            {
+                "Amount": money(amount),
+                "LinkedTxn": [{"TxnId": invoice["Id"], "TxnType": "Invoice"}],
+                "LineEx": _line_ex(invoice, open_cents),
+            }
+        )
     if applied > total:
         raise faults.business_error("The amount applied exceeds the payment total", "TotalAmt")
     row["Line"] = lines

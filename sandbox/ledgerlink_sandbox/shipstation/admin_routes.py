@@ -108,7 +108,8 @@ class AdminRoutes:
         if status is not None and status not in ALL_STATUSES:
             raise shipping.AdminError(f"orderStatus must be one of {list(ALL_STATUSES)}")
         labels, order, events = shipping.create_labels(
-            self.store(), _int(request, "orderId"), body.get("shipments"), status)
+            self.store(), _int(request, "orderId"), body.get("shipments"), status
+        )
         self.webhooks.emit(events, str(request.base_url))
         return JSONResponse({"shipments": labels, "order": order}, status_code=201)
 
@@ -123,8 +124,9 @@ class AdminRoutes:
         if status not in ALL_STATUSES:
             raise shipping.AdminError(f"orderStatus must be one of {list(ALL_STATUSES)}")
         hold = body.get("holdUntilDate")
-        order = self.store().set_status(_int(request, "orderId"), str(status),
-                                        str(hold) if hold else None)
+        order = self.store().set_status(
+            _int(request, "orderId"), str(status), str(hold) if hold else None
+        )
         return JSONResponse(order)
 
     async def cancel(self, request: Request) -> Response:

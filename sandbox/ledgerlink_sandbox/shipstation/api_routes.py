@@ -38,7 +38,7 @@ async def read_body(request: Request, prefix: str) -> Any:
     try:
         return json.loads(raw)
     except json.JSONDecodeError as exc:
-        snippet = raw.decode("utf-8", "replace")[exc.pos:exc.pos + 1]
+        snippet = raw.decode("utf-8", "replace")[exc.pos : exc.pos + 1]
         raise errors.invalid_json(
             prefix, f"{snippet}. Path '', line {exc.lineno}, position {exc.colno}."
         ) from None
@@ -58,8 +58,13 @@ def listed(order: JSON) -> JSON:
 
 
 class ApiRoutes:
-    def __init__(self, store: Callable[[], Store], gateway: Gateway,
-                 webhooks: WebhookSender, settings: ShipStationSettings) -> None:
+    def __init__(
+        self,
+        store: Callable[[], Store],
+        gateway: Gateway,
+        webhooks: WebhookSender,
+        settings: ShipStationSettings,
+    ) -> None:
         self.store = store  # the store is replaced on a data reset: always read it through this
         self.gateway = gateway
         self.webhooks = webhooks
@@ -144,7 +149,8 @@ class ApiRoutes:
         if not self.store().delete(self._id(request, "orderId")):
             raise self._unknown(request)
         return errors.json_response(
-            {"success": True, "message": "The requested order has been deleted."})
+            {"success": True, "message": "The requested order has been deleted."}
+        )
 
     # --- shipments and fulfillments ----------------------------------------------------------
     async def list_shipments(self, request: Request) -> Response:
@@ -167,8 +173,9 @@ class ApiRoutes:
         store = self.store()
         query = listing.Query(request.query_params.multi_items())
         with store.lock:
-            rows = [(copy.deepcopy(r.data), r.batch, r.store_id)
-                    for r in store.fulfillments.values()]
+            rows = [
+                (copy.deepcopy(r.data), r.batch, r.store_id) for r in store.fulfillments.values()
+            ]
         found = listing.filter_fulfillments(rows, query, self.settings)
         return errors.json_response(listing.page(found, "fulfillments", query, self.settings))
 
@@ -178,7 +185,8 @@ class ApiRoutes:
         show_inactive = query.bool("showInactive")
         marketplace = query.int("marketplaceId")
         stores = [
-            s for s in self.store().account.stores
+            s
+            for s in self.store().account.stores
             if (show_inactive or s["active"]) and marketplace in (None, s["marketplaceId"])
         ]
         return errors.json_response(stores)  # a bare array, not a page

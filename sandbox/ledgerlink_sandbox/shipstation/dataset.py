@@ -30,9 +30,12 @@ PRODUCTS = (
     ("MUG-LL", "Ledgerlink Mug", 12.0, 14),
 )
 PEOPLE = (
-    ("Ada Lovelace", "Portland", "OR", "97201"), ("Grace Hopper", "Arlington", "VA", "22201"),
-    ("Alan Turing", "Austin", "TX", "78701"), ("Katherine Johnson", "Hampton", "VA", "23669"),
-    ("Edsger Dijkstra", "Seattle", "WA", "98101"), ("Barbara Liskov", "Boston", "MA", "02108"),
+    ("Ada Lovelace", "Portland", "OR", "97201"),
+    ("Grace Hopper", "Arlington", "VA", "22201"),
+    ("Alan Turing", "Austin", "TX", "78701"),
+    ("Katherine Johnson", "Hampton", "VA", "23669"),
+    ("Edsger Dijkstra", "Seattle", "WA", "98101"),
+    ("Barbara Liskov", "Boston", "MA", "02108"),
 )
 _STATUS_MAPPINGS = [
     {"orderStatus": "awaiting_payment", "statusKey": "Pending"},
@@ -43,44 +46,95 @@ _STATUS_MAPPINGS = [
 ]
 
 
-def _store(store_id: int, name: str, marketplace: tuple[int, str], created: str,
-           active: bool = True, url: str | None = None) -> JSON:
+def _store(
+    store_id: int,
+    name: str,
+    marketplace: tuple[int, str],
+    created: str,
+    active: bool = True,
+    url: str | None = None,
+) -> JSON:
     return {
-        "storeId": store_id, "storeName": name, "marketplaceId": marketplace[0],
-        "marketplaceName": marketplace[1], "accountName": None, "email": None,
-        "integrationUrl": url, "active": active, "companyName": "", "phone": "",
-        "publicEmail": "", "website": "", "refreshDate": created, "lastRefreshAttempt": created,
-        "createDate": created, "modifyDate": created, "autoRefresh": marketplace[0] != 0,
+        "storeId": store_id,
+        "storeName": name,
+        "marketplaceId": marketplace[0],
+        "marketplaceName": marketplace[1],
+        "accountName": None,
+        "email": None,
+        "integrationUrl": url,
+        "active": active,
+        "companyName": "",
+        "phone": "",
+        "publicEmail": "",
+        "website": "",
+        "refreshDate": created,
+        "lastRefreshAttempt": created,
+        "createDate": created,
+        "modifyDate": created,
+        "autoRefresh": marketplace[0] != 0,
         "statusMappings": None,
     }
 
 
-def _order_body(store: Store, number: str, status: str, lines: list[tuple[int, int]],
-                person: int, store_id: int | None = None) -> JSON:
+def _order_body(
+    store: Store,
+    number: str,
+    status: str,
+    lines: list[tuple[int, int]],
+    person: int,
+    store_id: int | None = None,
+) -> JSON:
     name, city, state, postal = PEOPLE[person % len(PEOPLE)]
     email = name.lower().replace(" ", ".") + "@example.com"
     order_date = timefmt.order_time(store.now() - timedelta(days=3))
     return {
-        "orderNumber": number, "orderKey": f"seed-{number.lower()}", "orderDate": order_date,
+        "orderNumber": number,
+        "orderKey": f"seed-{number.lower()}",
+        "orderDate": order_date,
         "paymentDate": order_date if status != "awaiting_payment" else None,
-        "orderStatus": status, "customerUsername": email, "customerEmail": email,
+        "orderStatus": status,
+        "customerUsername": email,
+        "customerEmail": email,
         "billTo": {"name": name},
-        "shipTo": {"name": name, "street1": "1 Main St", "city": city, "state": state,
-                   "postalCode": postal, "country": "US", "residential": True},
+        "shipTo": {
+            "name": name,
+            "street1": "1 Main St",
+            "city": city,
+            "state": state,
+            "postalCode": postal,
+            "country": "US",
+            "residential": True,
+        },
         "items": [
-            {"lineItemKey": f"{number}-L{i + 1}", "sku": PRODUCTS[p][0], "name": PRODUCTS[p][1],
-             "quantity": qty, "unitPrice": PRODUCTS[p][2],
-             "weight": {"value": PRODUCTS[p][3], "units": "ounces"}}
+            {
+                "lineItemKey": f"{number}-L{i + 1}",
+                "sku": PRODUCTS[p][0],
+                "name": PRODUCTS[p][1],
+                "quantity": qty,
+                "unitPrice": PRODUCTS[p][2],
+                "weight": {"value": PRODUCTS[p][3], "units": "ounces"},
+            }
             for i, (p, qty) in enumerate(lines)
         ],
-        "amountPaid": None, "taxAmount": 0, "shippingAmount": 5, "carrierCode": "stamps_com",
-        "serviceCode": "usps_priority_mail", "packageCode": "package", "confirmation": "none",
+        "amountPaid": None,
+        "taxAmount": 0,
+        "shippingAmount": 5,
+        "carrierCode": "stamps_com",
+        "serviceCode": "usps_priority_mail",
+        "packageCode": "package",
+        "confirmation": "none",
         "advancedOptions": {"storeId": store_id} if store_id else {},
     }
 
 
-def _create(store: Store, number: str, status: str, lines: list[tuple[int, int]],
-            person: int, store_id: int | None = None) -> int:
+def _create(
+    store: Store,
+    number: str,
+    status: str,
+    lines: list[tuple[int, int]],
+    person: int,
+    store_id: int | None = None,
+) -> int:
     body = _order_body(store, number, status, lines, person, store_id)
     return int(store.upsert(body).order["orderId"])
 
@@ -97,8 +151,13 @@ def load(store: Store, seed: str, size: str) -> None:
         credentials=store.account.credentials,
         stores=[
             _store(MANUAL_STORE_ID, "ShipStation Manual Store", (0, "ShipStation"), created),
-            _store(WOO_STORE_ID, "Ledgerlink Web Shop", (36, "WooCommerce"), created,
-                   url="https://shop.example.com/"),
+            _store(
+                WOO_STORE_ID,
+                "Ledgerlink Web Shop",
+                (36, "WooCommerce"),
+                created,
+                url="https://shop.example.com/",
+            ),
             _store(AMAZON_STORE_ID, "Old Amazon Store", (2, "Amazon"), created, active=False),
         ],
         status_mappings={WOO_STORE_ID: _STATUS_MAPPINGS, AMAZON_STORE_ID: _STATUS_MAPPINGS},
@@ -110,15 +169,24 @@ def load(store: Store, seed: str, size: str) -> None:
     labelled = _create(store, "WEB-1004", "awaiting_shipment", [(2, 1)], 3)
     shipping.create_labels(store, labelled, [{"carrierCode": "ups", "serviceCode": "ups_ground"}])
     marked = _create(store, "WEB-1005", "awaiting_shipment", [(0, 2)], 4)
-    shipping.mark_shipped(store, {"orderId": marked, "carrierCode": "USPS",
-                                  "trackingNumber": "9400111899561704681189"})
+    shipping.mark_shipped(
+        store,
+        {"orderId": marked, "carrierCode": "USPS", "trackingNumber": "9400111899561704681189"},
+    )
     cancelled = _create(store, "WEB-1006", "awaiting_shipment", [(3, 4)], 5)
     store.set_status(cancelled, "cancelled")
     partial = _create(store, "WEB-1007", "awaiting_shipment", [(0, 3), (1, 2)], 0)
-    shipping.create_labels(store, partial, [
-        {"items": [{"lineItemKey": "WEB-1007-L1", "quantity": 2}], "carrierCode": "fedex",
-         "serviceCode": "fedex_ground"},
-    ])
+    shipping.create_labels(
+        store,
+        partial,
+        [
+            {
+                "items": [{"lineItemKey": "WEB-1007-L1", "quantity": 2}],
+                "carrierCode": "fedex",
+                "serviceCode": "fedex_ground",
+            },
+        ],
+    )
     parent = _create(store, "WEB-1008", "awaiting_shipment", [(2, 1), (4, 2)], 1)
     _, children = shipping.split(store, parent, [{"items": [{"lineItemKey": "WEB-1008-L2"}]}])
     shipping.create_labels(store, children[0]["orderId"], [{"carrierCode": "stamps_com"}])
@@ -129,8 +197,9 @@ def load(store: Store, seed: str, size: str) -> None:
     _create(store, "WEB-1010", "awaiting_shipment", [(3, 2)], 3, store_id=WOO_STORE_ID)
     statuses = ("awaiting_shipment", "awaiting_payment", "shipped", "on_hold", "cancelled")
     for n in range(FILLER.get(size, 0)):
-        lines = [(rng.randrange(len(PRODUCTS)), rng.randrange(1, 4))
-                 for _ in range(rng.randrange(1, 4))]
+        lines = [
+            (rng.randrange(len(PRODUCTS)), rng.randrange(1, 4)) for _ in range(rng.randrange(1, 4))
+        ]
         _create(store, f"WEB-{2001 + n}", rng.choice(statuses), lines, rng.randrange(6))
     _backdate(store)
 
@@ -150,5 +219,8 @@ def seed_summary(store: Store) -> dict[str, Any]:
     by_status: dict[str, int] = {}
     for row in store.visible_orders():
         by_status[row.data["orderStatus"]] = by_status.get(row.data["orderStatus"], 0) + 1
-    return {"orders": by_status, "shipments": len(store.labels),
-            "fulfillments": len(store.fulfillments)}
+    return {
+        "orders": by_status,
+        "shipments": len(store.labels),
+        "fulfillments": len(store.fulfillments),
+    }

@@ -29,7 +29,7 @@ _ARRAY_INTO_OBJECT = (
     "array.\r\nPath '', line 1, position 1."
 )
 _OBJECT_INTO_ARRAY = (
-    "Cannot deserialize the current JSON object (e.g. {{\"name\":\"value\"}}) into type '{type}' "
+    'Cannot deserialize the current JSON object (e.g. {{"name":"value"}}) into type \'{type}\' '
     "because the type requires a JSON array (e.g. [1,2,3]) to deserialize correctly.\r\n"
     "To fix this error either change the JSON to a JSON array (e.g. [1,2,3]) or change the "
     "deserialized type so that it is a normal .NET type (e.g. not a primitive type like integer, "
@@ -80,7 +80,7 @@ def message(status: int, text: str) -> ApiError:
 
 def not_found(path_and_query: str, template: str | None = None) -> ApiError:
     uri = f"{INTERNAL_HOST}{path_and_query}"
-    text = (template or "No HTTP resource was found that matches the request URI '{uri}'.")
+    text = template or "No HTTP resource was found that matches the request URI '{uri}'."
     return message(404, text.format(uri=uri))
 
 

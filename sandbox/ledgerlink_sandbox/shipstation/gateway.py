@@ -101,7 +101,9 @@ class RateWindows:
 
 class Gateway:
     def __init__(
-        self, clock: Clock, settings: ShipStationSettings,
+        self,
+        clock: Clock,
+        settings: ShipStationSettings,
         credentials: Callable[[], Mapping[str, str]],
     ) -> None:
         self.settings = settings
@@ -131,8 +133,9 @@ class Gateway:
             except errors.ApiError as exc:
                 response = exc.response()
             except Exception as exc:  # a bug in the emulator: answer like ASP.NET would
-                log.error("ShipStation sandbox %s %s failed: %r", request.method,
-                          request.url.path, exc)
+                log.error(
+                    "ShipStation sandbox %s %s failed: %r", request.method, request.url.path, exc
+                )
                 response = errors.server_error()
             response.headers.update(headers)
             return response

@@ -37,8 +37,9 @@ class Query:
         try:
             return int(value)
         except ValueError:
-            raise errors.model_state({name: [f"The value '{value}' is not valid for Int32."]}) \
-                from None
+            raise errors.model_state(
+                {name: [f"The value '{value}' is not valid for Int32."]}
+            ) from None
 
     def bool(self, name: str) -> bool:
         value = (self.text(name) or "false").lower()
@@ -68,7 +69,7 @@ def page(rows: list[JSON], resource: str, query: Query, settings: ShipStationSet
         size = MAX_PAGE_SIZE
     start = (number - 1) * size
     return {
-        resource: rows[start:start + size],
+        resource: rows[start : start + size],
         "total": len(rows),
         "page": number,
         "pages": math.ceil(len(rows) / size),
@@ -117,12 +118,17 @@ def _stamp(value: Any) -> datetime:
     return parsed or datetime.min
 
 
-ORDER_DATES = {"createDate": "createDate", "modifyDate": "modifyDate",
-               "orderDate": "orderDate", "paymentDate": "paymentDate"}
+ORDER_DATES = {
+    "createDate": "createDate",
+    "modifyDate": "modifyDate",
+    "orderDate": "orderDate",
+    "paymentDate": "paymentDate",
+}
 
 
-def filter_orders(rows: Iterable[tuple[JSON, str]], query: Query,
-                  settings: ShipStationSettings) -> list[JSON]:
+def filter_orders(
+    rows: Iterable[tuple[JSON, str]], query: Query, settings: ShipStationSettings
+) -> list[JSON]:
     """``rows`` are (order, importBatch) pairs of visible orders."""
     number = query.text("orderNumber")
     status = query.text("orderStatus")
@@ -140,8 +146,9 @@ def filter_orders(rows: Iterable[tuple[JSON, str]], query: Query,
             continue
         if store_id is not None and order["advancedOptions"]["storeId"] != store_id:
             continue
-        if name and not (_contains(order["billTo"]["name"], name)
-                         or _contains(order["shipTo"]["name"], name)):
+        if name and not (
+            _contains(order["billTo"]["name"], name) or _contains(order["shipTo"]["name"], name)
+        ):
             continue
         if keyword and not any(_item_has(item, keyword) for item in order["items"]):
             continue
@@ -163,7 +170,9 @@ def _common_shipment_filters(row: JSON, query: Query, settings: ShipStationSetti
     """Filters /shipments and /fulfillments share (orderNumber: prefix or exact, a setting)."""
     number = query.text("orderNumber")
     if number and not _matches_number(
-        row["orderNumber"] or "", number, settings.shipment_order_number_match == "prefix",
+        row["orderNumber"] or "",
+        number,
+        settings.shipment_order_number_match == "prefix",
         settings.order_number_case_sensitive,
     ):
         return False
@@ -175,8 +184,9 @@ def _common_shipment_filters(row: JSON, query: Query, settings: ShipStationSetti
     return not recipient or _contains(row["shipTo"]["name"], recipient)
 
 
-def filter_shipments(rows: Iterable[tuple[JSON, str, int]], query: Query,
-                     settings: ShipStationSettings) -> list[JSON]:
+def filter_shipments(
+    rows: Iterable[tuple[JSON, str, int]], query: Query, settings: ShipStationSettings
+) -> list[JSON]:
     """``rows`` are (label, batch, storeId). ``shipmentItems`` is null unless requested."""
     include_items = query.bool("includeShipmentItems")
     dates = {"createDate": "createDate", "shipDate": "shipDate", "voidDate": "voidDate"}
@@ -201,8 +211,9 @@ def filter_shipments(rows: Iterable[tuple[JSON, str, int]], query: Query,
     return _sorted(out, query, {"shipdate": "shipDate", "createdate": "createDate"}, "shipmentId")
 
 
-def filter_fulfillments(rows: Iterable[tuple[JSON, str, int]], query: Query,
-                        settings: ShipStationSettings) -> list[JSON]:
+def filter_fulfillments(
+    rows: Iterable[tuple[JSON, str, int]], query: Query, settings: ShipStationSettings
+) -> list[JSON]:
     dates = {"createDate": "createDate", "shipDate": "shipDate"}
     out = []
     for row, batch, store_id in rows:
@@ -217,5 +228,6 @@ def filter_fulfillments(rows: Iterable[tuple[JSON, str, int]], query: Query,
         if not _dates(query, row, dates):
             continue
         out.append(row)
-    return _sorted(out, query, {"shipdate": "shipDate", "createdate": "createDate"},
-                   "fulfillmentId")
+    return _sorted(
+        out, query, {"shipdate": "shipDate", "createdate": "createDate"}, "fulfillmentId"
+    )

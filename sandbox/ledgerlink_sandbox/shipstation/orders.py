@@ -22,7 +22,11 @@ from ledgerlink_sandbox.shipstation.settings import ShipStationSettings
 JSON = dict[str, Any]
 
 WRITABLE_STATUSES = (
-    "awaiting_payment", "awaiting_shipment", "pending_fulfillment", "shipped", "on_hold",
+    "awaiting_payment",
+    "awaiting_shipment",
+    "pending_fulfillment",
+    "shipped",
+    "on_hold",
     "cancelled",
 )
 ALL_STATUSES = (*WRITABLE_STATUSES, "rejected_fulfillment")
@@ -35,14 +39,29 @@ REQUIRED = ("orderNumber", "orderDate", "orderStatus", "billTo", "shipTo")
 _DATE_FIELDS = ("orderDate", "paymentDate", "shipByDate", "shipDate")
 _MONEY_FIELDS = ("amountPaid", "taxAmount", "shippingAmount")
 ADDRESS_KEYS = (
-    "name", "company", "street1", "street2", "street3", "city", "state", "postalCode", "country",
-    "phone", "residential", "addressVerified",
+    "name",
+    "company",
+    "street1",
+    "street2",
+    "street3",
+    "city",
+    "state",
+    "postalCode",
+    "country",
+    "phone",
+    "residential",
+    "addressVerified",
 )
 _ITEM_HEAD = ("lineItemKey", "sku", "name", "imageUrl")
 _NOTES = ("customerNotes", "internalNotes")
 _SHIPPING_TEXT = (
-    "giftMessage", "paymentMethod", "requestedShippingService", "carrierCode", "serviceCode",
-    "packageCode", "confirmation",
+    "giftMessage",
+    "paymentMethod",
+    "requestedShippingService",
+    "carrierCode",
+    "serviceCode",
+    "packageCode",
+    "confirmation",
 )
 
 
@@ -157,8 +176,11 @@ def _international(raw: Any, ctx: BuildContext) -> JSON:
             for c in customs
             if isinstance(c, dict)
         ]
-    return {"contents": src.get("contents"), "customsItems": items,
-            "nonDelivery": src.get("nonDelivery")}
+    return {
+        "contents": src.get("contents"),
+        "customsItems": items,
+        "nonDelivery": src.get("nonDelivery"),
+    }
 
 
 def advanced(raw: Any, store_id: int, warehouse_default: int, keep: JSON | None) -> JSON:
@@ -175,10 +197,19 @@ def advanced(raw: Any, store_id: int, warehouse_default: int, keep: JSON | None)
         "mergedIds": list(kept.get("mergedIds") or []),
         "parentId": kept.get("parentId"),
         "storeId": store_id,
-        **{key: src.get(key) for key in (
-            "customField1", "customField2", "customField3", "source", "billToParty",
-            "billToAccount", "billToPostalCode", "billToCountryCode",
-        )},
+        **{
+            key: src.get(key)
+            for key in (
+                "customField1",
+                "customField2",
+                "customField3",
+                "source",
+                "billToParty",
+                "billToAccount",
+                "billToPostalCode",
+                "billToCountryCode",
+            )
+        },
     }
 
 
@@ -212,7 +243,11 @@ def build_items(raw: Any, existing: list[JSON], ctx: BuildContext) -> list[JSON]
 
 
 def build_order(
-    raw: JSON, existing: JSON | None, ctx: BuildContext, order_id: int, order_key: str,
+    raw: JSON,
+    existing: JSON | None,
+    ctx: BuildContext,
+    order_id: int,
+    order_key: str,
     store_id: int,
 ) -> JSON:
     """The stored order for ``raw``; ``existing`` is the order being replaced, if any."""
@@ -244,22 +279,26 @@ def build_order(
     order.update({key: raw.get(key) for key in _NOTES})
     order["gift"] = bool(raw.get("gift", False))
     order.update({key: raw.get(key) for key in _SHIPPING_TEXT})
-    order.update({
-        "shipDate": _day(raw.get("shipDate")),
-        "holdUntilDate": old.get("holdUntilDate"),
-        "weight": _weight(raw.get("weight")),
-        "dimensions": _dimensions(raw.get("dimensions")),
-        "insuranceOptions": _insurance(raw.get("insuranceOptions")),
-        "internationalOptions": _international(raw.get("internationalOptions"), ctx),
-        "advancedOptions": advanced(
-            raw.get("advancedOptions"), store_id, ctx.default_warehouse_id,
-            old.get("advancedOptions"),
-        ),
-        "tagIds": known or None,
-        "userId": old.get("userId"),
-        "externallyFulfilled": bool(old.get("externallyFulfilled", False)),
-        "externallyFulfilledBy": old.get("externallyFulfilledBy"),
-    })
+    order.update(
+        {
+            "shipDate": _day(raw.get("shipDate")),
+            "holdUntilDate": old.get("holdUntilDate"),
+            "weight": _weight(raw.get("weight")),
+            "dimensions": _dimensions(raw.get("dimensions")),
+            "insuranceOptions": _insurance(raw.get("insuranceOptions")),
+            "internationalOptions": _international(raw.get("internationalOptions"), ctx),
+            "advancedOptions": advanced(
+                raw.get("advancedOptions"),
+                store_id,
+                ctx.default_warehouse_id,
+                old.get("advancedOptions"),
+            ),
+            "tagIds": known or None,
+            "userId": old.get("userId"),
+            "externallyFulfilled": bool(old.get("externallyFulfilled", False)),
+            "externallyFulfilledBy": old.get("externallyFulfilledBy"),
+        }
+    )
     return order
 
 

@@ -62,7 +62,8 @@ class ShipStationService:
         core.settings.register(self.settings)
         core.error_response = self._fault_response
         core.throttle_response = lambda scope: errors.too_many_requests(
-            self.gateway.fault_headers(scope, exhausted=True))
+            self.gateway.fault_headers(scope, exhausted=True)
+        )
         core.on_reset(self._on_reset)
         core.admin_routes += admin.routes()
         self._app = build_app(core, api.routes())

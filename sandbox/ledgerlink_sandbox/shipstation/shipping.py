@@ -136,8 +136,9 @@ def _store_id(order: JSON) -> int:
     return int(order["advancedOptions"]["storeId"])
 
 
-def _label(store: Store, row: OrderRow, spec: JSON, picked: list[tuple[JSON, int]],
-           batch: str) -> JSON:
+def _label(
+    store: Store, row: OrderRow, spec: JSON, picked: list[tuple[JSON, int]], batch: str
+) -> JSON:
     order = row.data
     now = store.now()
     carrier = str(spec.get("carrierCode") or order.get("carrierCode") or "stamps_com")
@@ -169,12 +170,23 @@ def _label(store: Store, row: OrderRow, spec: JSON, picked: list[tuple[JSON, int
         "notifyErrorMessage": None,
         # Both recorded shipment lists carry no address verdict on the label's shipTo.
         "shipTo": {**copy.deepcopy(order["shipTo"]), "addressVerified": None},
-        "weight": {"value": weight.get("value", 0), "units": weight.get("units", "ounces"),
-                   "WeightUnits": WEIGHT_UNITS.get(str(weight.get("units")), 1)},
+        "weight": {
+            "value": weight.get("value", 0),
+            "units": weight.get("units", "ounces"),
+            "WeightUnits": WEIGHT_UNITS.get(str(weight.get("units")), 1),
+        },
         "dimensions": copy.deepcopy(order.get("dimensions")),
         "insuranceOptions": copy.deepcopy(order["insuranceOptions"]),
-        "advancedOptions": {key: advanced.get(key) for key in (
-            "billToParty", "billToAccount", "billToPostalCode", "billToCountryCode", "storeId")},
+        "advancedOptions": {
+            key: advanced.get(key)
+            for key in (
+                "billToParty",
+                "billToAccount",
+                "billToPostalCode",
+                "billToCountryCode",
+                "storeId",
+            )
+        },
         "shipmentItems": [{**copy.deepcopy(item), "quantity": qty} for item, qty in picked],
         "labelData": None,
         "formData": None,
@@ -192,8 +204,10 @@ def void_label(store: Store, shipment_id: int) -> JSON:
         label.data["voidDate"] = timefmt.order_time(store.now())
         order_id = label.data["orderId"]
         row = store.order_row(order_id)
-        live = any(r.data["orderId"] == order_id and not r.data["voided"]
-                   for r in (*store.labels.values(), *store.fulfillments.values()))
+        live = any(
+            r.data["orderId"] == order_id and not r.data["voided"]
+            for r in (*store.labels.values(), *store.fulfillments.values())
+        )
         # Voiding the last label puts the order back into the queue, as in the UI.
         if row is not None and not live and row.data["orderStatus"] == "shipped":
             row.data["orderStatus"] = "awaiting_shipment"
@@ -223,25 +237,39 @@ def mark_shipped(store: Store, body: Any) -> tuple[JSON, list[Event]]:
         order = row.data
         if order["orderStatus"] not in OPEN_STATUSES:
             raise errors.message(
-                400, f"The order {order['orderNumber']} has a status of {order['orderStatus']} "
-                "and cannot be marked as shipped.")
+                400,
+                f"The order {order['orderNumber']} has a status of {order['orderStatus']} "
+                "and cannot be marked as shipped.",
+            )
         now = store.now()
         day = (ship_date or now).replace(hour=0, minute=0, second=0, microsecond=0)
         batch = store.new_batch()
         fulfillment = {
-            "fulfillmentId": store.next_id("fulfillment"), "orderId": order["orderId"],
-            "orderNumber": order["orderNumber"], "userId": store.account.user_id,
-            "customerEmail": order["customerEmail"], "trackingNumber": body.get("trackingNumber"),
-            "createDate": timefmt.order_time(now), "shipDate": timefmt.order_time(day),
-            "voidDate": None, "deliveryDate": None, "carrierCode": body["carrierCode"],
-            "sellerFillProviderId": None, "sellerFillProviderName": None,
-            "fulfillmentServiceCode": None, "fulfillmentProviderCode": None,
-            "fulfillmentFee": 0, "voidRequested": False, "voided": False,
+            "fulfillmentId": store.next_id("fulfillment"),
+            "orderId": order["orderId"],
+            "orderNumber": order["orderNumber"],
+            "userId": store.account.user_id,
+            "customerEmail": order["customerEmail"],
+            "trackingNumber": body.get("trackingNumber"),
+            "createDate": timefmt.order_time(now),
+            "shipDate": timefmt.order_time(day),
+            "voidDate": None,
+            "deliveryDate": None,
+            "carrierCode": body["carrierCode"],
+            "sellerFillProviderId": None,
+            "sellerFillProviderName": None,
+            "fulfillmentServiceCode": None,
+            "fulfillmentProviderCode": None,
+            "fulfillmentFee": 0,
+            "voidRequested": False,
+            "voided": False,
             "marketplaceNotified": bool(body.get("notifySalesChannel", False)),
-            "notifyErrorMessage": None, "shipTo": copy.deepcopy(order["shipTo"]),
+            "notifyErrorMessage": None,
+            "shipTo": copy.deepcopy(order["shipTo"]),
         }
         store.fulfillments[fulfillment["fulfillmentId"]] = ShipmentRow(
-            fulfillment, batch, _store_id(order))
+            fulfillment, batch, _store_id(order)
+        )
         order["orderStatus"] = "shipped"
         order["shipDate"] = timefmt.date_only(day)
         store.touch(row)
@@ -267,15 +295,18 @@ def split(store: Store, order_id: int, parts: Any) -> tuple[JSON, list[JSON]]:
         plans = [_pick(parent, part.get("items"), remaining) for part in parts]
         if not any(remaining[i["orderItemId"]] > 0 for i in parent["items"] if not i["adjustment"]):
             raise AdminError("the original order must keep at least one item")
-        siblings = sum(1 for r in store.orders.values()
-                       if r.data["advancedOptions"]["parentId"] == order_id)
-        children = [_child(store, parent, picked, siblings + n) for n, picked in
-                    enumerate(plans, start=1)]
+        siblings = sum(
+            1 for r in store.orders.values() if r.data["advancedOptions"]["parentId"] == order_id
+        )
+        children = [
+            _child(store, parent, picked, siblings + n) for n, picked in enumerate(plans, start=1)
+        ]
         for item in parent["items"]:
             item["quantity"] = remaining[item["orderItemId"]]
         parent["items"] = [i for i in parent["items"] if i["quantity"] > 0]
         parent["orderTotal"] = order_total(
-            parent["items"], parent["taxAmount"], parent["shippingAmount"])
+            parent["items"], parent["taxAmount"], parent["shippingAmount"]
+        )
         parent["advancedOptions"]["mergedOrSplit"] = True
         store.touch(row)
         for child in children:
@@ -288,17 +319,28 @@ def _child(store: Store, parent: JSON, picked: list[tuple[JSON, int]], n: int) -
     child = copy.deepcopy(parent)
     stamp = timefmt.item_time(now)
     child["items"] = [
-        {**copy.deepcopy(item), "orderItemId": store.next_id("item"), "quantity": qty,
-         "createDate": stamp, "modifyDate": stamp}
+        {
+            **copy.deepcopy(item),
+            "orderItemId": store.next_id("item"),
+            "quantity": qty,
+            "createDate": stamp,
+            "modifyDate": stamp,
+        }
         for item, qty in picked
     ]
     # Amounts paid, tax and shipping stay on the original order (design choice, UNVERIFIED).
-    child.update({
-        "orderId": store.next_id("order"), "orderNumber": f"{parent['orderNumber']}-{n}",
-        "createDate": timefmt.order_time(now), "modifyDate": timefmt.order_time(now),
-        "amountPaid": 0, "taxAmount": 0, "shippingAmount": 0,
-        "orderTotal": order_total(child["items"], 0, 0),
-    })
+    child.update(
+        {
+            "orderId": store.next_id("order"),
+            "orderNumber": f"{parent['orderNumber']}-{n}",
+            "createDate": timefmt.order_time(now),
+            "modifyDate": timefmt.order_time(now),
+            "amountPaid": 0,
+            "taxAmount": 0,
+            "shippingAmount": 0,
+            "orderTotal": order_total(child["items"], 0, 0),
+        }
+    )
     if store.settings.split_child_order_key == "generated":
         child["orderKey"] = store.new_key()
     child["advancedOptions"].update(mergedOrSplit=True, parentId=parent["orderId"], mergedIds=[])
@@ -319,6 +361,7 @@ def merge(store: Store, survivor_id: int, other_ids: Any) -> JSON:
         advanced["mergedOrSplit"] = True
         advanced["mergedIds"] = [*advanced["mergedIds"], *(o.data["orderId"] for o in others)]
         survivor.data["orderTotal"] = order_total(
-            survivor.data["items"], survivor.data["taxAmount"], survivor.data["shippingAmount"])
+            survivor.data["items"], survivor.data["taxAmount"], survivor.data["shippingAmount"]
+        )
         store.touch(survivor)
         return copy.deepcopy(survivor.data)

@@ -100,9 +100,14 @@ class Store:
         self._ids = {
             kind: itertools.count(start)
             for kind, start in (
-                ("order", 140_000_000), ("item", 190_000_000), ("shipment", 33_000_000),
-                ("fulfillment", 46_000_000), ("customs", 11_000_000), ("customer", 37_000_000),
-                ("webhook", 120_000), ("batch", 100_000),
+                ("order", 140_000_000),
+                ("item", 190_000_000),
+                ("shipment", 33_000_000),
+                ("fulfillment", 46_000_000),
+                ("customs", 11_000_000),
+                ("customer", 37_000_000),
+                ("webhook", 120_000),
+                ("batch", 100_000),
             )
         }
 
@@ -191,17 +196,28 @@ class Store:
                 done = self.upsert(body, f"apiOrders[{index}]", batch)
             except errors.ApiError as exc:
                 # A failed new order has no id; the non-nullable .NET int serialises as 0.
-                results.append({
-                    "orderId": body.get("orderId") if isinstance(body.get("orderId"), int) else 0,
-                    "orderNumber": body.get("orderNumber"), "orderKey": body.get("orderKey"),
-                    "success": False, "errorMessage": exc.text,
-                })
+                results.append(
+                    {
+                        "orderId": body.get("orderId")
+                        if isinstance(body.get("orderId"), int)
+                        else 0,
+                        "orderNumber": body.get("orderNumber"),
+                        "orderKey": body.get("orderKey"),
+                        "success": False,
+                        "errorMessage": exc.text,
+                    }
+                )
                 continue
             events += [e for e in done.events if e not in events]
-            results.append({
-                "orderId": done.order["orderId"], "orderNumber": done.order["orderNumber"],
-                "orderKey": done.order["orderKey"], "success": True, "errorMessage": None,
-            })
+            results.append(
+                {
+                    "orderId": done.order["orderId"],
+                    "orderNumber": done.order["orderNumber"],
+                    "orderKey": done.order["orderKey"],
+                    "success": True,
+                    "errorMessage": None,
+                }
+            )
         has_errors = any(not r["success"] for r in results)
         return {"hasErrors": has_errors, "results": results}, events
 
@@ -245,9 +261,15 @@ class Store:
             order["customerId"] = self._customer_id(order)
             batch = batch or self.new_batch()
             self.orders[order_id] = OrderRow(order, import_batch=batch)
-            events = [] if not self.settings.order_notify_on_api_create else [
-                Event("ORDER_NOTIFY", store_id, f"/orders?storeID={store_id}&importBatch={batch}")
-            ]
+            events = (
+                []
+                if not self.settings.order_notify_on_api_create
+                else [
+                    Event(
+                        "ORDER_NOTIFY", store_id, f"/orders?storeID={store_id}&importBatch={batch}"
+                    )
+                ]
+            )
             return UpsertResult(response, True, events)
         assert row is not None
         row.data = order
@@ -307,4 +329,3 @@ def _same_family(row: OrderRow, others: list[OrderRow]) -> bool:
 
 def new_guid(rng: random.Random) -> str:
     return str(uuid.UUID(int=rng.getrandbits(128), version=4))
-

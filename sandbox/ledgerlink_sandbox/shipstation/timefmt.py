@@ -48,7 +48,7 @@ def parse(value: str) -> datetime | None:
     if dot:
         # Keep at most 6 fraction digits but preserve a trailing offset/Z.
         digits = len(fraction) - len(fraction.lstrip("0123456789"))
-        text = f"{head}.{fraction[:min(digits, 6)]}{fraction[digits:]}" if digits else head
+        text = f"{head}.{fraction[: min(digits, 6)]}{fraction[digits:]}" if digits else head
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:

@@ -26,11 +26,17 @@ from ledgerlink_sandbox.shipstation.store import JSON, Event
 log = logging.getLogger(__name__)
 
 EVENTS = (
-    "ORDER_NOTIFY", "ITEM_ORDER_NOTIFY", "SHIP_NOTIFY", "ITEM_SHIP_NOTIFY",
-    "FULFILLMENT_SHIPPED", "FULFILLMENT_REJECTED",
+    "ORDER_NOTIFY",
+    "ITEM_ORDER_NOTIFY",
+    "SHIP_NOTIFY",
+    "ITEM_SHIP_NOTIFY",
+    "FULFILLMENT_SHIPPED",
+    "FULFILLMENT_REJECTED",
 )
-_FAMILY = {"ORDER_NOTIFY": ("ORDER_NOTIFY", "ITEM_ORDER_NOTIFY"),
-           "SHIP_NOTIFY": ("SHIP_NOTIFY", "ITEM_SHIP_NOTIFY")}
+_FAMILY = {
+    "ORDER_NOTIFY": ("ORDER_NOTIFY", "ITEM_ORDER_NOTIFY"),
+    "SHIP_NOTIFY": ("SHIP_NOTIFY", "ITEM_SHIP_NOTIFY"),
+}
 
 
 @dataclass
@@ -42,8 +48,13 @@ class Delivery:
     error: str | None = None
 
     def to_json(self) -> JSON:
-        return {"webhookId": self.webhook_id, "url": self.url, "payload": self.payload,
-                "status": self.status, "error": self.error}
+        return {
+            "webhookId": self.webhook_id,
+            "url": self.url,
+            "payload": self.payload,
+            "status": self.status,
+            "error": self.error,
+        }
 
 
 class _Marker:
@@ -56,16 +67,25 @@ class _Marker:
 def hook_object(hook_id: int, seller_id: int, body: JSON) -> JSON:
     """The stored subscription in the ``GET /webhooks`` shape."""
     return {
-        "IsLabelAPIHook": False, "WebHookID": hook_id, "SellerID": seller_id,
-        "StoreID": body.get("store_id"), "HookType": body["event"], "MessageFormat": "Json",
-        "Url": body["target_url"], "Name": body.get("friendly_name"), "BulkCopyBatchID": None,
-        "BulkCopyRecordID": None, "Active": True, "WebhookLogs": [], "Seller": None, "Store": None,
+        "IsLabelAPIHook": False,
+        "WebHookID": hook_id,
+        "SellerID": seller_id,
+        "StoreID": body.get("store_id"),
+        "HookType": body["event"],
+        "MessageFormat": "Json",
+        "Url": body["target_url"],
+        "Name": body.get("friendly_name"),
+        "BulkCopyBatchID": None,
+        "BulkCopyRecordID": None,
+        "Active": True,
+        "WebhookLogs": [],
+        "Seller": None,
+        "Store": None,
     }
 
 
 class WebhookSender:
-    def __init__(self, settings: ShipStationSettings,
-                 hooks: Callable[[], list[JSON]]) -> None:
+    def __init__(self, settings: ShipStationSettings, hooks: Callable[[], list[JSON]]) -> None:
         self.settings = settings
         self.hooks = hooks  # current subscriptions, read at emit time
         self.deliveries: list[Delivery] = []
@@ -89,8 +109,9 @@ class WebhookSender:
 
     def start(self) -> None:
         if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="shipstation-webhooks",
-                                            daemon=True)
+            self._thread = threading.Thread(
+                target=self._run, name="shipstation-webhooks", daemon=True
+            )
             self._thread.start()
 
     def stop(self) -> None:
@@ -127,14 +148,16 @@ class WebhookSender:
 
     def _send(self, client: httpx.Client, delivery: Delivery) -> None:
         try:
-            answer = client.post(delivery.url, json=delivery.payload,
-                                 headers={"User-Agent": "ShipStation Webhook"})
+            answer = client.post(
+                delivery.url, json=delivery.payload, headers={"User-Agent": "ShipStation Webhook"}
+            )
             delivery.status = answer.status_code
         except httpx.HTTPError as exc:
             delivery.error = type(exc).__name__
             # Never log the URL: a receiver's secret often lives in its path or query.
-            log.warning("ShipStation sandbox webhook %s failed: %s",
-                        delivery.webhook_id, type(exc).__name__)
+            log.warning(
+                "ShipStation sandbox webhook %s failed: %s", delivery.webhook_id, type(exc).__name__
+            )
 
 
 def validate_subscription(body: Any) -> dict[str, list[str]]:

@@ -12,6 +12,7 @@ from ledgerlink_sandbox.quickbooks.service_settings import (
     DEFAULT_CLIENT_SECRET,
 )
 from ledgerlink_sandbox.sandbox import Sandbox
+from tests.leakcheck import add_issued
 
 TID_PATTERN = r"^1-[0-9a-f]{8}-[0-9a-f]{24}$"
 TIME_PATTERN = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}-0[78]:00$"
@@ -21,11 +22,7 @@ BASIC = (
 
 
 def hand_in_issued(sandbox: Sandbox) -> None:
-    """Give every token the sandbox issued to the whole-run leak check, when it is installed."""
-    try:
-        from tests.leakcheck import add_issued  # type: ignore[import-not-found, unused-ignore]
-    except ImportError:
-        return
+    """Give every token the sandbox issued to the whole-run leak check."""
     add_issued({record["value"] for record in sandbox.qbo.oauth.issued})
 
 
@@ -37,6 +34,11 @@ class QboClient:
         self.url = sandbox.url("quickbooks")
         self.realm = sandbox.qbo.realm_id
         self.http = httpx.Client(base_url=self.url, timeout=10)
+
+    @property
+    def company(self) -> str:
+        """The path of the company's CompanyInfo record."""
+        return f"/companyinfo/{self.realm}"
 
     def close(self) -> None:
         """Module teardown: hand issued tokens to the leak check, stop the servers."""

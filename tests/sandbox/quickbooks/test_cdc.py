@@ -24,6 +24,9 @@ def w(store: RealmStore, entity: str, body: dict[str, Any], operation: str | Non
     return store.write(entity, body, operation=operation, include=set(), request_id=None)
 
 
+Churn = tuple[str, list[dict[str, Any]], list[dict[str, Any]]]
+
+
 @pytest.fixture
 def clock() -> Clock:
     return Clock()
@@ -44,13 +47,28 @@ def add_customers(store: RealmStore, clock: Clock, count: int) -> list[dict[str,
     return out
 
 
-def add_invoices(store: RealmStore, clock: Clock, customer: dict[str, Any], count: int) -> list:
+def add_invoices(
+    store: RealmStore, clock: Clock, customer: dict[str, Any], count: int
+) -> list[dict[str, Any]]:
     out = []
     for _ in range(count):
         clock.now += timedelta(seconds=1)
-        out.append(w(store, "Invoice", {"CustomerRef": {"value": customer["Id"]}, "Line": [
-            {"Amount": 35, "DetailType": "SalesItemLineDetail",
-             "SalesItemLineDetail": {"ItemRef": {"value": "1"}, "Qty": 1}}]}))
+        out.append(
+            w(
+                store,
+                "Invoice",
+                {
+                    "CustomerRef": {"value": customer["Id"]},
+                    "Line": [
+                        {
+                            "Amount": 35,
+                            "DetailType": "SalesItemLineDetail",
+                            "SalesItemLineDetail": {"ItemRef": {"value": "1"}, "Qty": 1},
+                        }
+                    ],
+                },
+            )
+        )
     return out
 
 
@@ -73,8 +91,12 @@ def test_groups_actives_then_tombstones(store: RealmStore, clock: Clock) -> None
     got = groups(result)
     assert list(got) == ["Invoice", "Customer"]  # request order, unchanged entities omitted
     tomb = got["Invoice"][-1]
-    assert tomb == {"domain": "QBO", "status": "Deleted", "Id": invoices[0]["Id"],
-                    "MetaData": {"LastUpdatedTime": "2026-03-01T09:01:04-08:00"}}
+    assert tomb == {
+        "domain": "QBO",
+        "status": "Deleted",
+        "Id": invoices[0]["Id"],
+        "MetaData": {"LastUpdatedTime": "2026-03-01T09:01:04-08:00"},
+    }
     assert [r["Id"] for r in got["Invoice"][:-1]] == [i["Id"] for i in invoices[1:]]
     group = result[0]["QueryResponse"][0]
     assert group["startPosition"] == 1 and group["maxResults"] == 3
@@ -97,8 +119,10 @@ def test_thirty_day_window(store: RealmStore, clock: Clock) -> None:
         store.cdc(["Customer"], since)
     fault = info.value
     assert fault.status == 400 and fault.type == "ValidationFault"
-    assert fault.detail == ("Operation cdc with changedSince date {date} which is older than "
-                            "fixed days is not supported.")
+    assert fault.detail == (
+        "Operation cdc with changedSince date {date} which is older than "
+        "fixed days is not supported."
+    )
     store.settings.cdc_fill_date_in_error = True
     with pytest.raises(QboFault) as info:
         store.cdc(["Customer"], since)
@@ -113,7 +137,7 @@ def test_unsupported_entities_are_rejected(store: RealmStore, clock: Clock) -> N
 
 
 @pytest.fixture
-def churn(store: RealmStore, clock: Clock) -> tuple[str, list, list]:
+def churn(store: RealmStore, clock: Clock) -> Churn:
     """6 customers, 6 invoices, then 3 invoices deleted: 6 + 3 actives and 3 tombstones."""
     since = (clock.now + timedelta(seconds=1)).isoformat()
     customers = add_customers(store, clock, 6)
@@ -125,7 +149,7 @@ def churn(store: RealmStore, clock: Clock) -> tuple[str, list, list]:
 
 
 def test_cap_per_request_keeps_earliest_and_drops_deletes_first(
-    store: RealmStore, churn: tuple[str, list, list]
+    store: RealmStore, churn: Churn
 ) -> None:
     since, customers, invoices = churn
     store.settings.cdc_cap = 10
@@ -133,7 +157,8 @@ def test_cap_per_request_keeps_earliest_and_drops_deletes_first(
     # Actives: customers 1..5 then invoices 4..6 then customer 0 (bumped by every delete).
     assert len(got["Customer"]) + len(got["Invoice"]) == 10
     assert [r["Id"] for r in got["Invoice"]] == [i["Id"] for i in invoices[3:]] + [
-        invoices[0]["Id"]]
+        invoices[0]["Id"]
+    ]
     assert got["Invoice"][-1]["status"] == "Deleted"  # only one tombstone fits
     store.settings.cdc_cap = 5
     got = groups(store.cdc(["Customer", "Invoice"], since))
@@ -141,7 +166,7 @@ def test_cap_per_request_keeps_earliest_and_drops_deletes_first(
     assert [r["Id"] for r in got["Customer"]] == [c["Id"] for c in customers[1:]]
 
 
-def test_cap_per_entity(store: RealmStore, churn: tuple[str, list, list]) -> None:
+def test_cap_per_entity(store: RealmStore, churn: Churn) -> None:
     since, _, _ = churn
     store.settings.cdc_cap = 4
     store.settings.cdc_cap_mode = "per_entity"
@@ -156,6 +181,9 @@ def test_change_log_feeds_webhooks(store: RealmStore, clock: Clock) -> None:
     [inv] = add_invoices(store, clock, customer, 1)
     changes = store.changes_since(mark)
     assert [(c.entity, c.operation) for c in changes] == [
-        ("Customer", "Create"), ("Invoice", "Create"), ("Customer", "Update")]
+        ("Customer", "Create"),
+        ("Invoice", "Create"),
+        ("Customer", "Update"),
+    ]
     assert [c.seq for c in changes] == list(range(mark + 1, mark + 4))
     assert changes[1].id == inv["Id"] and changes[1].at == clock.now

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from ledgerlink.quickbooks import query as q
 from ledgerlink_sandbox.sandbox import Sandbox
@@ -13,7 +14,7 @@ def test_cdc_renders_invoice_link_when_included() -> None:
     store = sandbox.qbo.store
     since = q.format_time(sandbox.clock.now() - timedelta(days=20))
 
-    def invoices(include: frozenset[str]) -> list[dict]:
+    def invoices(include: frozenset[str]) -> list[dict[str, Any]]:
         answer = store.cdc(["Invoice"], since, include=include)
         groups = answer[0]["QueryResponse"]
         return [o for g in groups for o in g.get("Invoice", [])]

@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from ledgerlink_sandbox.quickbooks.generator import generate
+from ledgerlink_sandbox.quickbooks.dataset import Dataset
+from ledgerlink_sandbox.quickbooks.generator import SIZES, generate
 from ledgerlink_sandbox.quickbooks.ledger import customer_balance
 from ledgerlink_sandbox.quickbooks.store import QboFault, RealmStore
 
@@ -34,14 +35,17 @@ def rows(store: RealmStore, entity: str) -> list[dict[str, Any]]:
     return list(store.books.table(entity).rows.values())
 
 
+def dump(dataset: Dataset) -> str:
+    return json.dumps([dataset.records, dataset.tombstones, dataset.changes], default=str)
+
+
 def test_deterministic_per_seed() -> None:
     a = generate("seed-a", "demo", NOW)
     b = generate("seed-a", "demo", NOW)
     c = generate("seed-b", "demo", NOW)
-    dump = lambda ds: json.dumps([ds.records, ds.tombstones, ds.changes], default=str)  # noqa: E731
     assert dump(a) == dump(b)
     assert dump(a) != dump(c)
-    assert len(a.records["Customer"]) == 40
+    assert len(a.records["Customer"]) == SIZES["demo"][0]
 
 
 def test_sizes() -> None:
@@ -95,15 +99,27 @@ def test_history_is_plausible(small: RealmStore) -> None:
         created = datetime.fromisoformat(meta["CreateTime"])
         updated = datetime.fromisoformat(meta["LastUpdatedTime"])
         assert created <= updated <= NOW
-    assert sum(datetime.fromisoformat(i["MetaData"]["LastUpdatedTime"]).timestamp() > recent
-               for i in invoices) > 100
+    assert (
+        sum(
+            datetime.fromisoformat(i["MetaData"]["LastUpdatedTime"]).timestamp() > recent
+            for i in invoices
+        )
+        > 100
+    )
     # Transactions share one Id sequence.
     assert not {i["Id"] for i in invoices} & {p["Id"] for p in payments}
-    fates = defaultdict(int)
+    fates: defaultdict[str, int] = defaultdict(int)
     for inv in invoices:
         total, balance = d(inv["TotalAmt"]), d(inv["Balance"])
-        fate = ("voided" if inv.get("PrivateNote") == "Voided" else "paid" if balance == 0
-                else "open" if balance == total else "partial")
+        fate = (
+            "voided"
+            if inv.get("PrivateNote") == "Voided"
+            else "paid"
+            if balance == 0
+            else "open"
+            if balance == total
+            else "partial"
+        )
         fates[fate] += 1
     assert all(fates[f] > 20 for f in ("open", "partial", "paid", "voided")), fates
     assert {i["SalesTermRef"]["name"] for i in invoices} == {"Due on receipt", "Net 30", "Net 60"}
@@ -113,8 +129,10 @@ def test_history_is_plausible(small: RealmStore) -> None:
     with pytest.raises(QboFault):
         small.read("Invoice", some, include=set())
     cdc = small.cdc(["Invoice"], (NOW - timedelta(days=29)).isoformat())
-    assert any(r.get("status") == "Deleted" for r in cdc[0]["QueryResponse"][0]["Invoice"]) or \
-        len(cdc[0]["QueryResponse"][0]["Invoice"]) == 1000
+    assert (
+        any(r.get("status") == "Deleted" for r in cdc[0]["QueryResponse"][0]["Invoice"])
+        or len(cdc[0]["QueryResponse"][0]["Invoice"]) == 1000
+    )
 
 
 def test_customers_look_real(small: RealmStore) -> None:
@@ -144,21 +162,40 @@ def test_generated_store_accepts_writes(small: RealmStore) -> None:
     store.load(generate("writes", "demo", NOW))
     inv = next(i for i in rows(store, "Invoice") if 0 < i["Balance"] < i["TotalAmt"])
     customer_before = store.read("Customer", inv["CustomerRef"]["value"], include=set())
-    payment = store.write("Payment", {
-        "CustomerRef": inv["CustomerRef"], "TotalAmt": inv["Balance"],
-        "Line": [{"Amount": inv["Balance"], "LinkedTxn": [
-            {"TxnId": inv["Id"], "TxnType": "Invoice"}]}]},
-        operation=None, include=set(), request_id=None)
-    assert int(payment["Id"]) > max(int(i["Id"]) for i in rows(store, "Invoice")
-                                    if i["Id"] != payment["Id"])
+    payment = store.write(
+        "Payment",
+        {
+            "CustomerRef": inv["CustomerRef"],
+            "TotalAmt": inv["Balance"],
+            "Line": [
+                {
+                    "Amount": inv["Balance"],
+                    "LinkedTxn": [{"TxnId": inv["Id"], "TxnType": "Invoice"}],
+                }
+            ],
+        },
+        operation=None,
+        include=set(),
+        request_id=None,
+    )
+    assert int(payment["Id"]) > max(
+        int(i["Id"]) for i in rows(store, "Invoice") if i["Id"] != payment["Id"]
+    )
     after = store.read("Invoice", inv["Id"], include=set())
     assert after["Balance"] == 0 and int(after["SyncToken"]) == int(inv["SyncToken"]) + 1
     customer = store.read("Customer", inv["CustomerRef"]["value"], include=set())
     assert d(customer["Balance"]) == d(customer_before["Balance"]) - d(inv["Balance"])
-    new = store.write("Invoice", {"CustomerRef": inv["CustomerRef"], "Line": inv["Line"]},
-                      operation=None, include=set(), request_id=None)
-    assert int(new["DocNumber"]) == max(int(i["DocNumber"]) for i in rows(store, "Invoice")
-                                        if i["Id"] != new["Id"]) + 1
+    new = store.write(
+        "Invoice",
+        {"CustomerRef": inv["CustomerRef"], "Line": inv["Line"]},
+        operation=None,
+        include=set(),
+        request_id=None,
+    )
+    assert (
+        int(new["DocNumber"])
+        == max(int(i["DocNumber"]) for i in rows(store, "Invoice") if i["Id"] != new["Id"]) + 1
+    )
 
 
 @pytest.mark.slow
@@ -167,7 +204,9 @@ def test_large_builds_and_pages() -> None:
     store = RealmStore("1", lambda: NOW)
     store.load(generate("large", "large", NOW))
     assert len(store.books.table("Customer")) == 100_000
-    statement = ("SELECT * FROM Invoice WHERE MetaData.LastUpdatedTime >= '2026-06-01T00:00:00Z'"
-                 " ORDERBY MetaData.LastUpdatedTime STARTPOSITION {} MAXRESULTS 1000")
+    statement = (
+        "SELECT * FROM Invoice WHERE MetaData.LastUpdatedTime >= '2026-06-01T00:00:00Z'"
+        " ORDERBY MetaData.LastUpdatedTime STARTPOSITION {} MAXRESULTS 1000"
+    )
     for start in (1, 1001, 50_001, 100_001):
         assert store.query(statement.format(start), include=set())["maxResults"] == 1000

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
 
 from ledgerlink_sandbox.quickbooks.service_settings import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 from ledgerlink_sandbox.sandbox import Sandbox
+from tests.sandbox.quickbooks.helpers import hand_in_issued
+
+if TYPE_CHECKING:
+    from quickbooks.objects.invoice import Invoice
 
 
 @pytest.fixture(scope="module")
@@ -38,12 +43,7 @@ def qb(monkeypatch_module: pytest.MonkeyPatch) -> Iterator[object]:
         client.api_url_v3 = client.sandbox_api_url_v3 = f"{url}/v3"
         client.sandbox = sandbox  # for the test's own clock reads
         yield client
-        try:
-            from tests import leakcheck
-
-            leakcheck.add_issued({i["value"] for i in sandbox.qbo.oauth.state.issued})
-        except (ImportError, AttributeError):
-            pass
+        hand_in_issued(sandbox)
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +74,7 @@ def test_create_update_with_synctoken_and_stale_update(qb: object) -> None:
     assert error.value.error_code == 5010
 
 
-def _invoice(qb: object, customer_id: str) -> object:
+def _invoice(qb: object, customer_id: str) -> Invoice:
     from quickbooks.objects.detailline import SalesItemLine, SalesItemLineDetail
     from quickbooks.objects.invoice import Invoice
     from quickbooks.objects.item import Item

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from itertools import pairwise
@@ -33,12 +34,16 @@ def fault(store: RealmStore, text: str) -> QboFault:
 
 # -- parser -------------------------------------------------------------------------------------
 def test_parser_accepts_free_whitespace_case_and_both_order_spellings() -> None:
-    q = parse("select  *\n FROM customer where  Metadata.LastUpdatedTime >  '2020-01-01T00:00:00Z'"
-              "   AND Active IN (true, false) order by MetaData.LastUpdatedTime desc "
-              "STARTPOSITION 0 MAXRESULTS 100")
+    q = parse(
+        "select  *\n FROM customer where  Metadata.LastUpdatedTime >  '2020-01-01T00:00:00Z'"
+        "   AND Active IN (true, false) order by MetaData.LastUpdatedTime desc "
+        "STARTPOSITION 0 MAXRESULTS 100"
+    )
     assert q.entity == "customer" and not q.count
     assert [(c.path, c.op) for c in q.conditions] == [
-        ("Metadata.LastUpdatedTime", ">"), ("Active", "IN")]
+        ("Metadata.LastUpdatedTime", ">"),
+        ("Active", "IN"),
+    ]
     assert q.order[0].desc and q.start == 0 and q.max_results == 100
     assert parse("SELECT COUNT(*) FROM Invoice ORDERBY Id").count
 
@@ -51,8 +56,9 @@ def test_parser_unescapes_quotes() -> None:
 def test_syntax_errors_are_4000_with_javacc_style_detail(store: RealmStore) -> None:
     f = fault(store, "SELECT * FROM Invoice WHERE TxnDate TxnDate")
     assert (f.code, f.message, f.status) == ("4000", "Error parsing query", 400)
-    assert f.detail == ('QueryParserError: Encountered " <IDENTIFIER> "TxnDate "" at line 1, '
-                        "column 37.")
+    assert f.detail == (
+        'QueryParserError: Encountered " <IDENTIFIER> "TxnDate "" at line 1, column 37.'
+    )
     assert "<EOF>" in fault(store, "SELECT * FROM Invoice WHERE").detail
     assert fault(store, "SELECT * FROM Invoice WHERE Id = '1' OR Id = '2'").code == "4000"
     assert fault(store, "SELECT Id FROM Invoice").code == "4000"
@@ -71,7 +77,9 @@ def test_unquoted_number_is_a_parse_error_by_default(store: RealmStore) -> None:
 def test_unknown_or_non_queryable_property_is_4001(store: RealmStore) -> None:
     f = fault(store, "SELECT * FROM Invoice WHERE PrivateNote = 'x'")
     assert (f.code, f.detail) == (
-        "4001", "QueryValidationError: Property PrivateNote not found for Entity Invoice")
+        "4001",
+        "QueryValidationError: Property PrivateNote not found for Entity Invoice",
+    )
     assert fault(store, "SELECT * FROM Invoice ORDERBY NoSuchField").code == "4001"
     assert fault(store, "SELECT * FROM Invoice WHERE Id > '3'").code == "4001"
 
@@ -81,8 +89,9 @@ def test_envelope_shapes(store: RealmStore) -> None:
     assert list(page) == ["Customer", "startPosition", "maxResults"]
     assert page["maxResults"] == 2 and page["startPosition"] == 1
     assert store.query("SELECT * FROM Customer WHERE Id = '999999'", include=set()) == {}
-    count = store.query("SELECT COUNT(*) FROM Customer WHERE Active IN (true, false)",
-                        include=set())
+    count = store.query(
+        "SELECT COUNT(*) FROM Customer WHERE Active IN (true, false)", include=set()
+    )
     assert count == {"totalCount": 40}
     assert store.query("SELECT * FROM Estimate", include=set()) == {}
 
@@ -130,8 +139,7 @@ def test_active_default_filter_on_name_lists(store: RealmStore) -> None:
     assert inactive, "the demo data set has deactivated customers"
     listed = store.query("SELECT * FROM Customer MAXRESULTS 1000", include=set())["Customer"]
     assert all(r["Active"] for r in listed)
-    both = store.query("SELECT COUNT(*) FROM Customer WHERE Active IN (true, false)",
-                       include=set())
+    both = store.query("SELECT COUNT(*) FROM Customer WHERE Active IN (true, false)", include=set())
     assert both["totalCount"] == len(listed) + inactive["maxResults"]
 
 
@@ -145,16 +153,45 @@ def test_datetimes_compare_as_instants_whatever_the_offset(store: RealmStore) ->
 
 # -- randomized comparison against an independent evaluation -------------------------------------
 PROPS: dict[str, dict[str, str]] = {
-    "Customer": {"Id": "id", "DisplayName": "s", "GivenName": "s", "FamilyName": "s",
-                 "CompanyName": "s", "Balance": "n", "Active": "b", "Job": "b",
-                 "PrimaryEmailAddr": "e", "ParentRef": "r", "MetaData.LastUpdatedTime": "t",
-                 "MetaData.CreateTime": "t"},
-    "Invoice": {"Id": "id", "DocNumber": "s", "TxnDate": "d", "DueDate": "d", "CustomerRef": "r",
-                "Balance": "n", "TotalAmt": "n", "MetaData.LastUpdatedTime": "t"},
-    "Payment": {"Id": "id", "TotalAmt": "n", "CustomerRef": "r", "TxnDate": "d",
-                "MetaData.LastUpdatedTime": "t"},
-    "Item": {"Id": "id", "Name": "s", "Active": "b", "Type": "s", "UnitPrice": "n",
-             "MetaData.LastUpdatedTime": "t"},
+    "Customer": {
+        "Id": "id",
+        "DisplayName": "s",
+        "GivenName": "s",
+        "FamilyName": "s",
+        "CompanyName": "s",
+        "Balance": "n",
+        "Active": "b",
+        "Job": "b",
+        "PrimaryEmailAddr": "e",
+        "ParentRef": "r",
+        "MetaData.LastUpdatedTime": "t",
+        "MetaData.CreateTime": "t",
+    },
+    "Invoice": {
+        "Id": "id",
+        "DocNumber": "s",
+        "TxnDate": "d",
+        "DueDate": "d",
+        "CustomerRef": "r",
+        "Balance": "n",
+        "TotalAmt": "n",
+        "MetaData.LastUpdatedTime": "t",
+    },
+    "Payment": {
+        "Id": "id",
+        "TotalAmt": "n",
+        "CustomerRef": "r",
+        "TxnDate": "d",
+        "MetaData.LastUpdatedTime": "t",
+    },
+    "Item": {
+        "Id": "id",
+        "Name": "s",
+        "Active": "b",
+        "Type": "s",
+        "UnitPrice": "n",
+        "MetaData.LastUpdatedTime": "t",
+    },
 }
 NAME_LISTS = {"Customer", "Item"}
 OFFSETS = [UTC, timezone(timedelta(hours=-8)), timezone(timedelta(hours=5, minutes=30))]
@@ -172,11 +209,17 @@ def raw_value(row: dict[str, Any], path: str, kind: str) -> Any:
 def comparable(value: Any, kind: str) -> Any:
     if value is None:
         return None
-    return {
-        "s": lambda v: str(v).lower(), "e": lambda v: str(v).lower(),
-        "n": lambda v: Decimal(str(v)), "b": bool, "id": int, "r": str, "d": str,
+    converters: dict[str, Callable[[Any], Any]] = {
+        "s": lambda v: str(v).lower(),
+        "e": lambda v: str(v).lower(),
+        "n": lambda v: Decimal(str(v)),
+        "b": bool,
+        "id": int,
+        "r": str,
+        "d": str,
         "t": lambda v: datetime.fromisoformat(v) if isinstance(v, str) else v,
-    }[kind](value)
+    }
+    return converters[kind](value)
 
 
 def quote(text: str) -> str:
@@ -188,7 +231,9 @@ def random_case(draw: Any, word: str) -> str:
 
 
 @st.composite
-def queries(draw: Any, rows_by_entity: dict[str, list[dict[str, Any]]]) -> tuple[str, dict]:
+def queries(
+    draw: Any, rows_by_entity: dict[str, list[dict[str, Any]]]
+) -> tuple[str, dict[str, Any]]:
     entity = draw(st.sampled_from(sorted(PROPS)))
     rows = rows_by_entity[entity]
     props = PROPS[entity]
@@ -199,12 +244,18 @@ def queries(draw: Any, rows_by_entity: dict[str, list[dict[str, Any]]]) -> tuple
         sample = raw_value(draw(st.sampled_from(rows)), path, kind)
         if sample is None:
             continue
-        ops = {"id": ["=", "IN"], "b": ["=", "IN"], "r": ["=", "IN"],
-               "s": ["=", "<", ">", "<=", ">=", "IN", "LIKE"], "e": ["=", "IN", "LIKE"]}
+        ops = {
+            "id": ["=", "IN"],
+            "b": ["=", "IN"],
+            "r": ["=", "IN"],
+            "s": ["=", "<", ">", "<=", ">=", "IN", "LIKE"],
+            "e": ["=", "IN", "LIKE"],
+        }
         op = draw(st.sampled_from(ops.get(kind, ["=", "<", ">", "<=", ">=", "IN"])))
         if kind == "t":
             moment = datetime.fromisoformat(sample) + timedelta(
-                seconds=draw(st.integers(-86_400, 86_400)))
+                seconds=draw(st.integers(-86_400, 86_400))
+            )
             literal = quote(moment.astimezone(draw(st.sampled_from(OFFSETS))).isoformat())
             value: Any = moment
         elif kind == "b":
@@ -226,24 +277,32 @@ def queries(draw: Any, rows_by_entity: dict[str, list[dict[str, Any]]]) -> tuple
         conditions.append((path, kind, op, literal, value))
     order = None
     if draw(st.booleans()):
-        order = (draw(st.sampled_from(sorted(p for p in props if props[p] != "e"))),
-                 draw(st.booleans()))
+        order = (
+            draw(st.sampled_from(sorted(p for p in props if props[p] != "e"))),
+            draw(st.booleans()),
+        )
     start = draw(st.integers(0, 60))
     limit = draw(st.integers(1, 40))
     text = f"{random_case(draw, 'select')} * FROM {random_case(draw, entity)}"
     if conditions:
         text += " WHERE " + " AND ".join(
-            f"{random_case(draw, p)} {op} {lit}" for p, _, op, lit, _ in conditions)
+            f"{random_case(draw, p)} {op} {lit}" for p, _, op, lit, _ in conditions
+        )
     if order:
         text += f" {draw(st.sampled_from(['ORDERBY', 'ORDER BY', 'orderby']))} "
         text += f"{order[0]} {'DESC' if order[1] else 'ASC'}"
     text += f" STARTPOSITION {start} MAXRESULTS {limit}"
-    spec = {"entity": entity, "conditions": conditions, "order": order, "start": start,
-            "limit": limit}
+    spec = {
+        "entity": entity,
+        "conditions": conditions,
+        "order": order,
+        "start": start,
+        "limit": limit,
+    }
     return text, spec
 
 
-def reference(rows: list[dict[str, Any]], spec: dict) -> list[str]:
+def reference(rows: list[dict[str, Any]], spec: dict[str, Any]) -> list[str]:
     props = PROPS[spec["entity"]]
 
     def matches(row: dict[str, Any]) -> bool:
@@ -256,38 +315,53 @@ def reference(rows: list[dict[str, Any]], spec: dict) -> list[str]:
                     return False
             elif op == "LIKE":
                 import fnmatch
+
                 pat = value.lower().replace("[", "[[]").replace("?", "[?]").replace("*", "[*]")
                 if not fnmatch.fnmatchcase(have, pat.replace("%", "*")):
                     return False
             else:
                 want = comparable(value, kind)
-                ok = {"=": have == want, "<": have < want, ">": have > want,
-                      "<=": have <= want, ">=": have >= want}[op]
+                ok = {
+                    "=": have == want,
+                    "<": have < want,
+                    ">": have > want,
+                    "<=": have <= want,
+                    ">=": have >= want,
+                }[op]
                 if not ok:
                     return False
         return True
 
     mentions_active = any(c[0] == "Active" for c in spec["conditions"])
-    found = [r for r in rows if matches(r)
-             and (spec["entity"] not in NAME_LISTS or mentions_active or r.get("Active", True))]
+    found = [
+        r
+        for r in rows
+        if matches(r)
+        and (spec["entity"] not in NAME_LISTS or mentions_active or r.get("Active", True))
+    ]
     if spec["order"]:
         path, desc = spec["order"]
         kind = props[path]
         found.sort(key=lambda r: int(r["Id"]), reverse=desc)
-        found.sort(key=lambda r: (0, 0) if (v := comparable(raw_value(r, path, kind), kind))
-                   is None else (1, v), reverse=desc)
+        found.sort(
+            key=lambda r: (
+                (0, 0) if (v := comparable(raw_value(r, path, kind), kind)) is None else (1, v)
+            ),
+            reverse=desc,
+        )
     else:
         found.sort(key=lambda r: int(r["Id"]), reverse=True)
     first = max(spec["start"], 1) - 1
-    return [r["Id"] for r in found[first:first + spec["limit"]]]
+    return [r["Id"] for r in found[first : first + spec["limit"]]]
 
 
 def all_rows(store: RealmStore) -> dict[str, list[dict[str, Any]]]:
     return {name: list(store.books.table(name).rows.values()) for name in PROPS}
 
 
-@settings(max_examples=400, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(data=st.data())
 def test_random_queries_match_reference(store: RealmStore, data: st.DataObject) -> None:
     rows = all_rows(store)
@@ -300,6 +374,7 @@ def test_random_queries_match_reference(store: RealmStore, data: st.DataObject) 
     assert got["startPosition"] == max(spec["start"], 1)
     assert got["maxResults"] == len(expected)
     assert [r["Id"] for r in got[spec["entity"]]] == expected, text
-    count = store.query("SELECT COUNT(*)" + text[text.index(" FROM"):].split(" STARTPOSITION")[0],
-                        include=set())
+    count = store.query(
+        "SELECT COUNT(*)" + text[text.index(" FROM") :].split(" STARTPOSITION")[0], include=set()
+    )
     assert count["totalCount"] >= len(expected)

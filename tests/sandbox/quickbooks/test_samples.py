@@ -29,7 +29,7 @@ VOLATILE = {
 
 
 def load(name: str) -> list[dict[str, Any]]:
-    return json.loads((SAMPLES / name).read_text())
+    return list(json.loads((SAMPLES / name).read_text()))
 
 
 def strip(value: Any) -> Any:

@@ -31,10 +31,17 @@ def store(clock: Clock) -> RealmStore:
     return RealmStore("4620816365201690220", clock)
 
 
-def w(store: RealmStore, entity: str, body: dict[str, Any], operation: str | None = None,
-      include: set[str] | None = None, request_id: str | None = None) -> dict[str, Any]:
-    return store.write(entity, body, operation=operation, include=include or set(),
-                       request_id=request_id)
+def w(
+    store: RealmStore,
+    entity: str,
+    body: dict[str, Any],
+    operation: str | None = None,
+    include: set[str] | None = None,
+    request_id: str | None = None,
+) -> dict[str, Any]:
+    return store.write(
+        entity, body, operation=operation, include=include or set(), request_id=request_id
+    )
 
 
 def fails(code: str, fn: Any, *args: Any, **kwargs: Any) -> QboFault:
@@ -47,29 +54,62 @@ def fails(code: str, fn: Any, *args: Any, **kwargs: Any) -> QboFault:
 @pytest.fixture
 def books(store: RealmStore, clock: Clock) -> dict[str, Any]:
     item = w(store, "Item", {"Name": "Sod", "UnitPrice": 35, "Taxable": True})
-    parent = w(store, "Customer", {
-        "DisplayName": "Freeman Sporting Goods", "GivenName": "Kirby", "FamilyName": "Freeman",
-        "CompanyName": "Freeman Sporting Goods", "PrimaryEmailAddr": {"Address": "s@g.com"},
-        "BillAddr": {"Line1": "370 Easy St.", "City": "Middlefield",
-                     "CountrySubDivisionCode": "CA", "PostalCode": "94482"}})
-    job = w(store, "Customer", {"DisplayName": "0969 Ocean View Road",
-                                "ParentRef": {"value": parent["Id"]}})
+    parent = w(
+        store,
+        "Customer",
+        {
+            "DisplayName": "Freeman Sporting Goods",
+            "GivenName": "Kirby",
+            "FamilyName": "Freeman",
+            "CompanyName": "Freeman Sporting Goods",
+            "PrimaryEmailAddr": {"Address": "s@g.com"},
+            "BillAddr": {
+                "Line1": "370 Easy St.",
+                "City": "Middlefield",
+                "CountrySubDivisionCode": "CA",
+                "PostalCode": "94482",
+            },
+        },
+    )
+    job = w(
+        store,
+        "Customer",
+        {"DisplayName": "0969 Ocean View Road", "ParentRef": {"value": parent["Id"]}},
+    )
     clock.tick()
     return {"item": item, "parent": parent, "job": job}
 
 
 def invoice_body(customer: dict[str, Any], item: dict[str, Any], qty: int = 2) -> dict[str, Any]:
-    return {"CustomerRef": {"value": customer["Id"]},
-            "Line": [{"Amount": 35 * qty, "DetailType": "SalesItemLineDetail",
-                      "SalesItemLineDetail": {"ItemRef": {"value": item["Id"]}, "Qty": qty,
-                                              "UnitPrice": 35}}],
-            "TxnTaxDetail": {"TxnTaxCodeRef": {"value": "2"}}}
+    return {
+        "CustomerRef": {"value": customer["Id"]},
+        "Line": [
+            {
+                "Amount": 35 * qty,
+                "DetailType": "SalesItemLineDetail",
+                "SalesItemLineDetail": {
+                    "ItemRef": {"value": item["Id"]},
+                    "Qty": qty,
+                    "UnitPrice": 35,
+                },
+            }
+        ],
+        "TxnTaxDetail": {"TxnTaxCodeRef": {"value": "2"}},
+    }
 
 
 def pay(store: RealmStore, invoice: dict[str, Any], amount: float) -> dict[str, Any]:
-    return w(store, "Payment", {"CustomerRef": invoice["CustomerRef"], "TotalAmt": amount,
-                                "Line": [{"Amount": amount, "LinkedTxn": [
-                                    {"TxnId": invoice["Id"], "TxnType": "Invoice"}]}]})
+    return w(
+        store,
+        "Payment",
+        {
+            "CustomerRef": invoice["CustomerRef"],
+            "TotalAmt": amount,
+            "Line": [
+                {"Amount": amount, "LinkedTxn": [{"TxnId": invoice["Id"], "TxnType": "Invoice"}]}
+            ],
+        },
+    )
 
 
 def test_customer_job_shape(books: dict[str, Any]) -> None:
@@ -98,8 +138,11 @@ def test_invoice_create_derives_fields(store: RealmStore, books: dict[str, Any])
     assert (inv["TxnDate"], inv["DueDate"]) == ("2026-03-01", "2026-03-31")
     assert inv["TotalAmt"] == 75.6 and inv["Balance"] == 75.6 and inv["LinkedTxn"] == []
     assert inv["TxnTaxDetail"]["TotalTax"] == 5.6
-    assert inv["Line"][-1] == {"Amount": 70.0, "DetailType": "SubTotalLineDetail",
-                               "SubTotalLineDetail": {}}
+    assert inv["Line"][-1] == {
+        "Amount": 70.0,
+        "DetailType": "SubTotalLineDetail",
+        "SubTotalLineDetail": {},
+    }
     assert inv["BillAddr"]["Line1"] == "Kirby Freeman"
     assert inv["BillEmail"] == {"Address": "s@g.com"}
     assert "InvoiceLink" not in inv
@@ -108,8 +151,9 @@ def test_invoice_create_derives_fields(store: RealmStore, books: dict[str, Any])
     assert customer["MetaData"]["LastUpdatedTime"] == inv["MetaData"]["LastUpdatedTime"]
 
 
-def test_invoice_link_only_when_requested_and_payable(store: RealmStore,
-                                                      books: dict[str, Any]) -> None:
+def test_invoice_link_only_when_requested_and_payable(
+    store: RealmStore, books: dict[str, Any]
+) -> None:
     body = {**invoice_body(books["parent"], books["item"]), "AllowOnlinePayment": True}
     inv = w(store, "Invoice", body)
     assert "InvoiceLink" not in store.read("invoice", inv["Id"], include=set())
@@ -143,17 +187,27 @@ def test_display_name_unique_across_parties(store: RealmStore, books: dict[str, 
     assert w(store, "Customer", {"DisplayName": "Freeman Sporting Goods."})["Id"]
 
 
-def test_sync_token_and_stale_object(store: RealmStore, books: dict[str, Any],
-                                     clock: Clock) -> None:
+def test_sync_token_and_stale_object(
+    store: RealmStore, books: dict[str, Any], clock: Clock
+) -> None:
     parent = books["parent"]
-    updated = w(store, "Customer", {"Id": parent["Id"], "SyncToken": "0", "sparse": True,
-                                    "Notes": "VIP"})
+    updated = w(
+        store, "Customer", {"Id": parent["Id"], "SyncToken": "0", "sparse": True, "Notes": "VIP"}
+    )
     assert updated["SyncToken"] == "1" and updated["GivenName"] == "Kirby"
-    f = fails("5010", w, store, "Customer", {"Id": parent["Id"], "SyncToken": "0",
-                                             "sparse": True, "Notes": "again"})
+    f = fails(
+        "5010",
+        w,
+        store,
+        "Customer",
+        {"Id": parent["Id"], "SyncToken": "0", "sparse": True, "Notes": "again"},
+    )
     assert f.detail.startswith("Stale Object Error : You and root were working on this")
-    full = w(store, "Customer", {"Id": parent["Id"], "SyncToken": "1",
-                                 "DisplayName": "Freeman Sporting Goods"})
+    full = w(
+        store,
+        "Customer",
+        {"Id": parent["Id"], "SyncToken": "1", "DisplayName": "Freeman Sporting Goods"},
+    )
     assert "GivenName" not in full and "Notes" not in full  # full update clears omitted fields
     assert full["SyncToken"] == "2"
     job = store.read("Customer", books["job"]["Id"], include=set())
@@ -163,9 +217,22 @@ def test_sync_token_and_stale_object(store: RealmStore, books: dict[str, Any],
 def test_sparse_update_replaces_lines(store: RealmStore, books: dict[str, Any]) -> None:
     inv = w(store, "Invoice", invoice_body(books["parent"], books["item"], qty=3))
     item2 = w(store, "Item", {"Name": "Soil", "UnitPrice": 10})
-    new = w(store, "Invoice", {"Id": inv["Id"], "SyncToken": "0", "sparse": True, "Line": [
-        {"Amount": 10, "DetailType": "SalesItemLineDetail",
-         "SalesItemLineDetail": {"ItemRef": {"value": item2["Id"]}, "Qty": 1}}]})
+    new = w(
+        store,
+        "Invoice",
+        {
+            "Id": inv["Id"],
+            "SyncToken": "0",
+            "sparse": True,
+            "Line": [
+                {
+                    "Amount": 10,
+                    "DetailType": "SalesItemLineDetail",
+                    "SalesItemLineDetail": {"ItemRef": {"value": item2["Id"]}, "Qty": 1},
+                }
+            ],
+        },
+    )
     assert [line.get("Amount") for line in new["Line"]] == [10.0, 10.0]
     assert new["TotalAmt"] == 10.0 and new["CustomerMemo"] == inv["CustomerMemo"]
 
@@ -175,8 +242,11 @@ def test_payment_side_effects(store: RealmStore, books: dict[str, Any], clock: C
     clock.tick(3600)
     payment = pay(store, inv, 50)
     line_ex = {p["value"]["Name"]: p["value"]["Value"] for p in payment["Line"][0]["LineEx"]["any"]}
-    assert line_ex == {"txnId": inv["Id"], "txnOpenBalance": "75.6",
-                       "txnReferenceNumber": inv["DocNumber"]}
+    assert line_ex == {
+        "txnId": inv["Id"],
+        "txnOpenBalance": "75.6",
+        "txnReferenceNumber": inv["DocNumber"],
+    }
     after = store.read("Invoice", inv["Id"], include=set())
     assert after["Balance"] == 25.6 and after["SyncToken"] == "1"
     assert after["LinkedTxn"] == [{"TxnId": payment["Id"], "TxnType": "Payment"}]
@@ -196,12 +266,18 @@ def test_payment_side_effects(store: RealmStore, books: dict[str, Any], clock: C
 
 
 def test_void_invoice_and_payment(store: RealmStore, books: dict[str, Any], clock: Clock) -> None:
-    inv = w(store, "Invoice", {**invoice_body(books["parent"], books["item"]),
-                               "PrivateNote": "rush"})
+    inv = w(
+        store, "Invoice", {**invoice_body(books["parent"], books["item"]), "PrivateNote": "rush"}
+    )
     payment = pay(store, inv, 20)
     clock.tick()
-    voided = w(store, "Payment", {"Id": payment["Id"], "SyncToken": "0", "sparse": True},
-               operation="update", include={"void"})
+    voided = w(
+        store,
+        "Payment",
+        {"Id": payment["Id"], "SyncToken": "0", "sparse": True},
+        operation="update",
+        include={"void"},
+    )
     assert (voided["TotalAmt"], voided["Line"], voided["PrivateNote"]) == (0, [], "Voided")
     current = store.read("Invoice", inv["Id"], include=set())
     assert current["Balance"] == 75.6 and current["SyncToken"] == "2"
@@ -220,20 +296,31 @@ def test_delete_transactions_only(store: RealmStore, books: dict[str, Any]) -> N
     assert gone == {"status": "Deleted", "domain": "QBO", "Id": inv["Id"]}
     fails("610", store.read, "Invoice", inv["Id"], include=set())
     assert store.read("Customer", books["parent"]["Id"], include=set())["Balance"] == 0
-    fails("500", w, store, "Customer", {"Id": books["job"]["Id"], "SyncToken": "0"},
-          operation="delete")
+    fails(
+        "500",
+        w,
+        store,
+        "Customer",
+        {"Id": books["job"]["Id"], "SyncToken": "0"},
+        operation="delete",
+    )
 
 
-def test_deactivating_customer_with_balance_fails(store: RealmStore,
-                                                  books: dict[str, Any]) -> None:
+def test_deactivating_customer_with_balance_fails(store: RealmStore, books: dict[str, Any]) -> None:
     w(store, "Invoice", invoice_body(books["job"], books["item"]))
     job = store.read("Customer", books["job"]["Id"], include=set())
-    f = fails("6250", w, store, "Customer", {"Id": job["Id"], "SyncToken": job["SyncToken"],
-                                             "sparse": True, "Active": False})
+    f = fails(
+        "6250",
+        w,
+        store,
+        "Customer",
+        {"Id": job["Id"], "SyncToken": job["SyncToken"], "sparse": True, "Active": False},
+    )
     assert f.message == "Delete List Has Balance Error"
     other = w(store, "Customer", {"DisplayName": "Idle Co"})
-    off = w(store, "Customer", {"Id": other["Id"], "SyncToken": "0", "sparse": True,
-                                "Active": False})
+    off = w(
+        store, "Customer", {"Id": other["Id"], "SyncToken": "0", "sparse": True, "Active": False}
+    )
     assert off["Active"] is False
 
 
@@ -250,15 +337,22 @@ def test_request_id_replays_the_first_answer(store: RealmStore, books: dict[str,
 
 def test_batch(store: RealmStore, books: dict[str, Any]) -> None:
     inv = w(store, "Invoice", invoice_body(books["parent"], books["item"]))
-    items = [
+    items: list[dict[str, Any]] = [
         {"bId": "bid1", "operation": "create", "Vendor": {"DisplayName": "Freeman Sporting Goods"}},
         {"bId": "bid2", "operation": "delete", "Invoice": {"Id": "999", "SyncToken": "0"}},
-        {"bId": "bid3", "operation": "update",
-         "Customer": {"Id": books["parent"]["Id"], "SyncToken": "9", "sparse": True}},
+        {
+            "bId": "bid3",
+            "operation": "update",
+            "Customer": {"Id": books["parent"]["Id"], "SyncToken": "9", "sparse": True},
+        },
         {"bId": "bid4", "Query": "select * from Invoice where TotalAmt > '50.00'"},
         {"bId": "bid5", "Query": "select * from Invoice where TotalAmt > '5000.00'"},
-        {"bId": "bid6", "operation": "update", "optionsData": "void",
-         "Invoice": {"Id": inv["Id"], "SyncToken": "0"}},
+        {
+            "bId": "bid6",
+            "operation": "update",
+            "optionsData": "void",
+            "Invoice": {"Id": inv["Id"], "SyncToken": "0"},
+        },
         {"bId": "bid7", "operation": "create", "Vendor": {"DisplayName": "New Vendor"}},
     ]
     out = store.batch(items, request_id=None)
@@ -291,5 +385,9 @@ def test_company_info_and_preferences(store: RealmStore) -> None:
     assert prefs["SalesFormsPrefs"]["CustomTxnNumbers"] is False
     terms = store.query("SELECT * FROM Term ORDERBY Id", include=set())["Term"]
     assert [(t["Id"], t["Name"]) for t in terms] == [
-        ("1", "Due on receipt"), ("2", "Net 15"), ("3", "Net 30"), ("4", "Net 60"),
-        ("5", "Net 10")]
+        ("1", "Due on receipt"),
+        ("2", "Net 15"),
+        ("3", "Net 30"),
+        ("4", "Net 60"),
+        ("5", "Net 10"),
+    ]

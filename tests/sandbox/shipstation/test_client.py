@@ -32,8 +32,13 @@ def node_project() -> Path:
     if shutil.which("node") is None or shutil.which("npm") is None:
         pytest.skip("node and npm are needed to run the shipstation-node client")
     if not (PROJECT / "node_modules" / "shipstation-node").is_dir():
-        subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=PROJECT, check=True,
-                       capture_output=True, timeout=180)
+        subprocess.run(
+            ["npm", "ci", "--no-audit", "--no-fund"],
+            cwd=PROJECT,
+            check=True,
+            capture_output=True,
+            timeout=180,
+        )
     return PROJECT
 
 
@@ -41,11 +46,21 @@ def test_shipstation_node_creates_and_lists_orders(node_project: Path) -> None:
     service = ShipStationService("demo", "demo", Clock())
     running = serve_in_thread(service.app)
     try:
-        env = {**os.environ, "SHIPSTATION_BASE_URL": running.url,
-               "SHIPSTATION_API_KEY": DEFAULT_API_KEY, "SHIPSTATION_API_SECRET": DEFAULT_API_SECRET}
+        env = {
+            **os.environ,
+            "SHIPSTATION_BASE_URL": running.url,
+            "SHIPSTATION_API_KEY": DEFAULT_API_KEY,
+            "SHIPSTATION_API_SECRET": DEFAULT_API_SECRET,
+        }
         done = subprocess.run(
-            ["node", "--import", "./register.mjs", "client_check.mjs"], cwd=node_project, env=env,
-            capture_output=True, text=True, timeout=60, check=False)
+            ["node", "--import", "./register.mjs", "client_check.mjs"],
+            cwd=node_project,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
         assert done.returncode == 0, done.stderr
         result = json.loads(done.stdout)
         stats = service.core.stats.snapshot()["routes"]
@@ -55,8 +70,11 @@ def test_shipstation_node_creates_and_lists_orders(node_project: Path) -> None:
     assert result["updated"] == {"orderId": result["created"]["orderId"], "notes": "second"}
     assert result["bulk"]["hasErrors"] is False
     assert [r["orderKey"] for r in result["bulk"]["results"]] == ["node-key-2", "node-key-3"]
-    assert result["listed"] == {"total": 3, "pages": 1,
-                                "numbers": ["QB-node-1", "QB-node-2", "QB-node-3"]}
+    assert result["listed"] == {
+        "total": 3,
+        "pages": 1,
+        "numbers": ["QB-node-1", "QB-node-2", "QB-node-3"],
+    }
     assert result["fetched"]["orderNumber"] == "QB-node-1"
     assert result["stores"] == ["ShipStation Manual Store", "Ledgerlink Web Shop"]
     assert (result["shipments"], result["fulfillments"]) == (0, 0)

@@ -42,8 +42,11 @@ class Receiver:
 
 def new_order(api: httpx.Client, number: str, **extra: Any) -> dict[str, Any]:
     body = {
-        "orderNumber": number, "orderKey": f"key-{number}", "orderDate": "2026-02-10",
-        "orderStatus": "awaiting_shipment", "billTo": {"name": "Grace"},
+        "orderNumber": number,
+        "orderKey": f"key-{number}",
+        "orderDate": "2026-02-10",
+        "orderStatus": "awaiting_shipment",
+        "billTo": {"name": "Grace"},
         "shipTo": {"name": "Grace", "country": "US", "postalCode": "22201"},
         "items": [
             {"lineItemKey": "L1", "sku": "WID", "name": "Widget", "quantity": 3, "unitPrice": 5},
@@ -57,10 +60,10 @@ def new_order(api: httpx.Client, number: str, **extra: Any) -> dict[str, Any]:
     return result
 
 
-def ship(api: httpx.Client, order_id: int, *shipments: dict[str, Any],
-         status: int = 201) -> dict[str, Any]:
-    answer = api.post(f"/_sandbox/orders/{order_id}/shipments",
-                      json={"shipments": list(shipments)})
+def ship(
+    api: httpx.Client, order_id: int, *shipments: dict[str, Any], status: int = 201
+) -> dict[str, Any]:
+    answer = api.post(f"/_sandbox/orders/{order_id}/shipments", json={"shipments": list(shipments)})
     assert answer.status_code == status, answer.text
     result: dict[str, Any] = answer.json()
     return result
@@ -73,26 +76,43 @@ def labels(api: httpx.Client, **params: Any) -> list[dict[str, Any]]:
 
 def test_partial_shipments_carry_item_quantities(api: httpx.Client) -> None:
     made = new_order(api, "QB-part-1")
-    done = ship(api, made["orderId"],
-                {"items": [{"lineItemKey": "L1", "quantity": 2}], "carrierCode": "ups",
-                 "serviceCode": "ups_ground", "trackingNumber": "1ZTRACK1"},
-                {"items": [{"sku": "WID", "quantity": 1}, {"lineItemKey": "L2", "quantity": 1}],
-                 "carrierCode": "fedex", "serviceCode": "fedex_ground"})
+    done = ship(
+        api,
+        made["orderId"],
+        {
+            "items": [{"lineItemKey": "L1", "quantity": 2}],
+            "carrierCode": "ups",
+            "serviceCode": "ups_ground",
+            "trackingNumber": "1ZTRACK1",
+        },
+        {
+            "items": [{"sku": "WID", "quantity": 1}, {"lineItemKey": "L2", "quantity": 1}],
+            "carrierCode": "fedex",
+            "serviceCode": "fedex_ground",
+        },
+    )
     assert done["order"]["orderStatus"] == "shipped"  # a label ships the order (UI behaviour)
     listed = labels(api, orderId=made["orderId"], includeShipmentItems="true")
     assert [(s["carrierCode"], s["serviceCode"]) for s in listed] == [
-        ("ups", "ups_ground"), ("fedex", "fedex_ground")]
+        ("ups", "ups_ground"),
+        ("fedex", "fedex_ground"),
+    ]
     assert listed[0]["trackingNumber"] == "1ZTRACK1" and len(listed[1]["trackingNumber"]) == 12
     assert [[(i["sku"], i["quantity"]) for i in s["shipmentItems"]] for s in listed] == [
-        [("WID", 2)], [("WID", 1), ("GAD", 1)]]
+        [("WID", 2)],
+        [("WID", 1), ("GAD", 1)],
+    ]
     assert all(s["shipmentItems"] is None for s in labels(api, orderId=made["orderId"]))
     # One gadget left; more than that is refused, the rest ships later.
-    over = api.post(f"/_sandbox/orders/{made['orderId']}/shipments", json={
-        "shipments": [{"items": [{"lineItemKey": "L2", "quantity": 2}]}]})
+    over = api.post(
+        f"/_sandbox/orders/{made['orderId']}/shipments",
+        json={"shipments": [{"items": [{"lineItemKey": "L2", "quantity": 2}]}]},
+    )
     assert over.status_code == 400 and "left" in over.json()["error"]
     rest = ship(api, made["orderId"], {"carrierCode": "stamps_com"})
     assert [(i["sku"], i["quantity"]) for i in rest["shipments"][0]["shipmentItems"]] == [
-        ("GAD", 1)]
+        ("GAD", 1)
+    ]
     assert rest["shipments"][0]["trackingNumber"].startswith("9400111899")
 
 
@@ -116,8 +136,10 @@ def test_voided_labels_stay_listed(api: httpx.Client, service: ShipStationServic
     assert listed[0]["voidDate"] == "2026-02-10T10:00:00.0000000"
     assert api.get(f"/orders/{made['orderId']}").json()["orderStatus"] == "awaiting_shipment"
     assert len(labels(api, voidDateStart="2026-02-10 09:30:00")) == 1
-    assert api.post("/shipments/voidlabel",
-                    json={"shipmentId": label["shipmentId"]}).status_code == 400
+    assert (
+        api.post("/shipments/voidlabel", json={"shipmentId": label["shipmentId"]}).status_code
+        == 400
+    )
     again = ship(api, made["orderId"], {"carrierCode": "fedex"})
     assert again["order"]["orderStatus"] == "shipped"
     assert [s["voided"] for s in labels(api, orderId=made["orderId"])] == [True, False]
@@ -127,17 +149,25 @@ def test_voided_labels_stay_listed(api: httpx.Client, service: ShipStationServic
 
 def test_mark_as_shipped_is_a_fulfillment_not_a_shipment(api: httpx.Client) -> None:
     made = new_order(api, "QB-mark")
-    answer = api.post("/orders/markasshipped", json={
-        "orderId": made["orderId"], "carrierCode": "FedEx", "trackingNumber": "664756278745",
-        "shipDate": "2026-02-09"})
+    answer = api.post(
+        "/orders/markasshipped",
+        json={
+            "orderId": made["orderId"],
+            "carrierCode": "FedEx",
+            "trackingNumber": "664756278745",
+            "shipDate": "2026-02-09",
+        },
+    )
     assert answer.json() == {"orderId": made["orderId"], "orderNumber": "QB-mark"}
     assert labels(api, orderId=made["orderId"]) == []
     found = api.get("/fulfillments", params={"orderId": made["orderId"]}).json()["fulfillments"]
     assert [(f["carrierCode"], f["trackingNumber"], f["shipDate"]) for f in found] == [
-        ("FedEx", "664756278745", "2026-02-09T00:00:00.0000000")]
+        ("FedEx", "664756278745", "2026-02-09T00:00:00.0000000")
+    ]
     assert api.get(f"/orders/{made['orderId']}").json()["orderStatus"] == "shipped"
-    twice = api.post("/orders/markasshipped",
-                     json={"orderId": made["orderId"], "carrierCode": "FedEx"})
+    twice = api.post(
+        "/orders/markasshipped", json={"orderId": made["orderId"], "carrierCode": "FedEx"}
+    )
     assert twice.status_code == 400
     invalid = api.post("/orders/markasshipped", json={"orderId": "x"})
     assert set(invalid.json()["ModelState"]) == {"request.orderId", "request.carrierCode"}
@@ -145,10 +175,15 @@ def test_mark_as_shipped_is_a_fulfillment_not_a_shipment(api: httpx.Client) -> N
 
 def test_split_children_and_shipping_them(api: httpx.Client) -> None:
     made = new_order(api, "QB-split-1", amountPaid=33, taxAmount=0, shippingAmount=0)
-    answer = api.post(f"/_sandbox/orders/{made['orderId']}/split", json={"parts": [
-        {"items": [{"lineItemKey": "L2", "quantity": 2}]},
-        {"items": [{"lineItemKey": "L1", "quantity": 1}]},
-    ]})
+    answer = api.post(
+        f"/_sandbox/orders/{made['orderId']}/split",
+        json={
+            "parts": [
+                {"items": [{"lineItemKey": "L2", "quantity": 2}]},
+                {"items": [{"lineItemKey": "L1", "quantity": 1}]},
+            ]
+        },
+    )
     assert answer.status_code == 201
     parent, children = answer.json()["order"], answer.json()["children"]
     assert [c["orderNumber"] for c in children] == ["QB-split-1-1", "QB-split-1-2"]
@@ -161,49 +196,76 @@ def test_split_children_and_shipping_them(api: httpx.Client) -> None:
     ship(api, children[0]["orderId"], {"carrierCode": "ups"})
     family = api.get("/orders", params={"orderNumber": "QB-split-1"}).json()["orders"]
     assert {o["orderNumber"]: o["orderStatus"] for o in family} == {
-        "QB-split-1": "awaiting_shipment", "QB-split-1-1": "shipped",
-        "QB-split-1-2": "awaiting_shipment"}
+        "QB-split-1": "awaiting_shipment",
+        "QB-split-1-1": "shipped",
+        "QB-split-1-2": "awaiting_shipment",
+    }
     by_number = labels(api, orderNumber="QB-split-1")  # prefix by default
     assert [s["orderNumber"] for s in by_number] == ["QB-split-1-1"]
     api.patch("/_sandbox/settings", json={"shipment_order_number_match": "exact"})
     assert labels(api, orderNumber="QB-split-1") == []
     # Only awaiting_shipment orders can be split, and the original must keep an item.
-    assert api.post(f"/_sandbox/orders/{children[0]['orderId']}/split",
-                    json={"parts": [{"items": [{"lineItemKey": "L2"}]}]}).status_code == 400
-    assert api.post(f"/_sandbox/orders/{made['orderId']}/split",
-                    json={"parts": [{"items": [{"lineItemKey": "L1"}]}]}).status_code == 400
+    assert (
+        api.post(
+            f"/_sandbox/orders/{children[0]['orderId']}/split",
+            json={"parts": [{"items": [{"lineItemKey": "L2"}]}]},
+        ).status_code
+        == 400
+    )
+    assert (
+        api.post(
+            f"/_sandbox/orders/{made['orderId']}/split",
+            json={"parts": [{"items": [{"lineItemKey": "L1"}]}]},
+        ).status_code
+        == 400
+    )
 
 
 def test_split_child_key_setting(api: httpx.Client) -> None:
     api.patch("/_sandbox/settings", json={"split_child_order_key": "generated"})
     made = new_order(api, "QB-split-2")
-    children = api.post(f"/_sandbox/orders/{made['orderId']}/split",
-                        json={"parts": [{"items": [{"lineItemKey": "L2"}]}]}).json()["children"]
+    children = api.post(
+        f"/_sandbox/orders/{made['orderId']}/split",
+        json={"parts": [{"items": [{"lineItemKey": "L2"}]}]},
+    ).json()["children"]
     assert children[0]["orderKey"] != made["orderKey"]
 
 
 def test_merge_hides_the_merged_order(api: httpx.Client) -> None:
     one, two = new_order(api, "QB-merge-1"), new_order(api, "QB-merge-2")
-    survivor = api.post(f"/_sandbox/orders/{one['orderId']}/merge",
-                        json={"orderIds": [two["orderId"]]}).json()
+    survivor = api.post(
+        f"/_sandbox/orders/{one['orderId']}/merge", json={"orderIds": [two["orderId"]]}
+    ).json()
     assert survivor["advancedOptions"]["mergedIds"] == [two["orderId"]]
     assert len(survivor["items"]) == 4
     assert api.get(f"/orders/{two['orderId']}").status_code == 404
-    assert [o["orderNumber"] for o in api.get(
-        "/orders", params={"orderNumber": "QB-merge"}).json()["orders"]] == ["QB-merge-1"]
+    assert [
+        o["orderNumber"]
+        for o in api.get("/orders", params={"orderNumber": "QB-merge"}).json()["orders"]
+    ] == ["QB-merge-1"]
 
 
 def test_cancel_and_status_controls(api: httpx.Client) -> None:
     made = new_order(api, "QB-status")
-    held = api.post(f"/_sandbox/orders/{made['orderId']}/status",
-                    json={"orderStatus": "on_hold", "holdUntilDate": "2026-03-01"}).json()
+    held = api.post(
+        f"/_sandbox/orders/{made['orderId']}/status",
+        json={"orderStatus": "on_hold", "holdUntilDate": "2026-03-01"},
+    ).json()
     assert (held["orderStatus"], held["holdUntilDate"]) == ("on_hold", "2026-03-01")
     cancelled = api.post(f"/_sandbox/orders/{made['orderId']}/cancel").json()
     assert cancelled["orderStatus"] == "cancelled" and cancelled["holdUntilDate"] is None
-    assert api.post(f"/_sandbox/orders/{made['orderId']}/shipments",
-                    json={"shipments": [{}]}).status_code == 400
-    assert api.post(f"/_sandbox/orders/{made['orderId']}/status",
-                    json={"orderStatus": "lost"}).status_code == 400
+    assert (
+        api.post(
+            f"/_sandbox/orders/{made['orderId']}/shipments", json={"shipments": [{}]}
+        ).status_code
+        == 400
+    )
+    assert (
+        api.post(
+            f"/_sandbox/orders/{made['orderId']}/status", json={"orderStatus": "lost"}
+        ).status_code
+        == 400
+    )
     assert api.post("/_sandbox/orders/1/cancel").status_code == 404
 
 
@@ -213,15 +275,28 @@ def test_webhooks_deliver_resource_urls_the_sandbox_serves(
     receiver = Receiver()
     try:
         for event in ("ORDER_NOTIFY", "SHIP_NOTIFY"):
-            api.post("/webhooks/subscribe", json={"target_url": receiver.url, "event": event,
-                                                  "store_id": None, "friendly_name": event})
-        api.post("/webhooks/subscribe", json={"target_url": receiver.url, "event": "SHIP_NOTIFY",
-                                              "store_id": WOO_STORE_ID, "friendly_name": "woo"})
+            api.post(
+                "/webhooks/subscribe",
+                json={
+                    "target_url": receiver.url,
+                    "event": event,
+                    "store_id": None,
+                    "friendly_name": event,
+                },
+            )
+        api.post(
+            "/webhooks/subscribe",
+            json={
+                "target_url": receiver.url,
+                "event": "SHIP_NOTIFY",
+                "store_id": WOO_STORE_ID,
+                "friendly_name": "woo",
+            },
+        )
         made = new_order(api, "QB-hook")
         ship(api, made["orderId"], {"items": [{"lineItemKey": "L1"}], "carrierCode": "ups"})
         other = new_order(api, "QB-hook-2")
-        api.post("/orders/markasshipped", json={"orderId": other["orderId"],
-                                                "carrierCode": "USPS"})
+        api.post("/orders/markasshipped", json={"orderId": other["orderId"], "carrierCode": "USPS"})
         log = api.post("/_sandbox/webhooks/drain").json()["deliveries"]
         assert all(d["status"] == 200 for d in log)
         kinds = [b["resource_type"] for b in receiver.bodies]
@@ -235,19 +310,28 @@ def test_webhooks_deliver_resource_urls_the_sandbox_serves(
         shipped = httpx.get(ship_url, auth=(DEFAULT_API_KEY, DEFAULT_API_SECRET)).json()
         assert [s["orderNumber"] for s in shipped["shipments"]] == ["QB-hook"]
         # markasshipped's notification points at /shipments, which never lists fulfillments.
-        marked = httpx.get(receiver.bodies[3]["resource_url"],
-                           auth=(DEFAULT_API_KEY, DEFAULT_API_SECRET)).json()
+        marked = httpx.get(
+            receiver.bodies[3]["resource_url"], auth=(DEFAULT_API_KEY, DEFAULT_API_SECRET)
+        ).json()
         assert marked["total"] == 0
         assert len(receiver.bodies) == 4  # the WooCommerce-only hook stayed silent
         # One createorders call is one import batch: one notification listing every new order.
-        bulk = [{"orderNumber": f"QB-hook-b{n}", "orderDate": "2026-02-10",
-                 "orderStatus": "awaiting_payment", "billTo": {"name": "b"},
-                 "shipTo": {"name": "b"}} for n in range(2)]
+        bulk = [
+            {
+                "orderNumber": f"QB-hook-b{n}",
+                "orderDate": "2026-02-10",
+                "orderStatus": "awaiting_payment",
+                "billTo": {"name": "b"},
+                "shipTo": {"name": "b"},
+            }
+            for n in range(2)
+        ]
         api.post("/orders/createorders", json=bulk)
         api.post("/_sandbox/webhooks/drain")
         assert len(receiver.bodies) == 5
-        batch = httpx.get(receiver.bodies[4]["resource_url"],
-                          auth=(DEFAULT_API_KEY, DEFAULT_API_SECRET)).json()
+        batch = httpx.get(
+            receiver.bodies[4]["resource_url"], auth=(DEFAULT_API_KEY, DEFAULT_API_SECRET)
+        ).json()
         assert [o["orderNumber"] for o in batch["orders"]] == ["QB-hook-b0", "QB-hook-b1"]
     finally:
         receiver.running.stop()

@@ -23,13 +23,23 @@ FROZEN = datetime(2026, 1, 15, 20, 0, tzinfo=UTC)  # 12:00 PST
 
 def order(number: str, key: str | None = None, **extra: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
-        "orderNumber": number, "orderDate": "2026-01-15 09:30:00",
-        "orderStatus": "awaiting_shipment", "billTo": {"name": "Ada"},
-        "shipTo": {"name": "Ada", "street1": "1 Main St", "city": "Portland", "state": "OR",
-                   "postalCode": "97201", "country": "US"},
-        "items": [{"lineItemKey": "L1", "sku": "A", "name": "Widget", "quantity": 2,
-                   "unitPrice": 10.5}],
-        "taxAmount": 1.25, "shippingAmount": 4,
+        "orderNumber": number,
+        "orderDate": "2026-01-15 09:30:00",
+        "orderStatus": "awaiting_shipment",
+        "billTo": {"name": "Ada"},
+        "shipTo": {
+            "name": "Ada",
+            "street1": "1 Main St",
+            "city": "Portland",
+            "state": "OR",
+            "postalCode": "97201",
+            "country": "US",
+        },
+        "items": [
+            {"lineItemKey": "L1", "sku": "A", "name": "Widget", "quantity": 2, "unitPrice": 10.5}
+        ],
+        "taxAmount": 1.25,
+        "shippingAmount": 4,
     }
     if key is not None:
         body["orderKey"] = key
@@ -45,12 +55,15 @@ def create(api: httpx.Client, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def numbers(api: httpx.Client, prefix: str) -> list[str]:
-    return [o["orderNumber"] for o in api.get("/orders", params={"orderNumber": prefix}).json()[
-        "orders"]]
+    return [
+        o["orderNumber"]
+        for o in api.get("/orders", params={"orderNumber": prefix}).json()["orders"]
+    ]
 
 
-def test_same_order_key_twice_updates_one_order(api: httpx.Client,
-                                                service: ShipStationService) -> None:
+def test_same_order_key_twice_updates_one_order(
+    api: httpx.Client, service: ShipStationService
+) -> None:
     first = create(api, order("QB-acme-1", "qbo-1-77", orderStatus="awaiting_payment"))
     service.clock.advance(90)
     second = create(api, order("QB-acme-1", "qbo-1-77", customerNotes="paid now"))
@@ -67,17 +80,29 @@ def test_same_order_key_twice_updates_one_order(api: httpx.Client,
 
 
 def test_update_is_a_full_replace(api: httpx.Client) -> None:
-    full = order("QB-acme-3", "k3", customerNotes="fragile", gift=True, giftMessage="hi",
-                 internalNotes="vip", weight={"value": 20, "units": "ounces"},
-                 advancedOptions={"storeId": WOO_STORE_ID, "customField1": "inv-3"},
-                 items=[{"lineItemKey": "L1", "sku": "A", "name": "Widget", "quantity": 2,
-                         "unitPrice": 10.5},
-                        {"lineItemKey": "L2", "sku": "B", "name": "Gadget", "quantity": 1,
-                         "unitPrice": 3}])
+    full = order(
+        "QB-acme-3",
+        "k3",
+        customerNotes="fragile",
+        gift=True,
+        giftMessage="hi",
+        internalNotes="vip",
+        weight={"value": 20, "units": "ounces"},
+        advancedOptions={"storeId": WOO_STORE_ID, "customField1": "inv-3"},
+        items=[
+            {"lineItemKey": "L1", "sku": "A", "name": "Widget", "quantity": 2, "unitPrice": 10.5},
+            {"lineItemKey": "L2", "sku": "B", "name": "Gadget", "quantity": 1, "unitPrice": 3},
+        ],
+    )
     before = create(api, full)
-    slim = order("QB-acme-3", "k3", advancedOptions={"storeId": MANUAL_STORE_ID},
-                 items=[{"lineItemKey": "L1", "sku": "A", "name": "Widget", "quantity": 5,
-                         "unitPrice": 10.5}])
+    slim = order(
+        "QB-acme-3",
+        "k3",
+        advancedOptions={"storeId": MANUAL_STORE_ID},
+        items=[
+            {"lineItemKey": "L1", "sku": "A", "name": "Widget", "quantity": 5, "unitPrice": 10.5}
+        ],
+    )
     del slim["taxAmount"]
     after = create(api, slim)
     assert after["customerNotes"] is None and after["internalNotes"] is None
@@ -113,15 +138,26 @@ def test_customer_id_is_assigned_after_creation(api: httpx.Client) -> None:
     assert isinstance(fetched["customerId"], int)
 
 
-def test_order_number_is_a_starts_with_search(api: httpx.Client,
-                                              service: ShipStationService) -> None:
+def test_order_number_is_a_starts_with_search(
+    api: httpx.Client, service: ShipStationService
+) -> None:
     for number in ("QB-acme-100", "QB-acme-1001", "QB-acme-10", "QB-other-100"):
         create(api, order(number, f"key-{number}"))
-    parent = create(api, order("QB-acme-100-x", "split-me", items=[
-        {"lineItemKey": "L1", "sku": "A", "name": "A", "quantity": 1, "unitPrice": 1},
-        {"lineItemKey": "L2", "sku": "B", "name": "B", "quantity": 1, "unitPrice": 1}]))
-    api.post(f"/_sandbox/orders/{parent['orderId']}/split",
-             json={"parts": [{"items": [{"lineItemKey": "L2"}]}]})
+    parent = create(
+        api,
+        order(
+            "QB-acme-100-x",
+            "split-me",
+            items=[
+                {"lineItemKey": "L1", "sku": "A", "name": "A", "quantity": 1, "unitPrice": 1},
+                {"lineItemKey": "L2", "sku": "B", "name": "B", "quantity": 1, "unitPrice": 1},
+            ],
+        ),
+    )
+    api.post(
+        f"/_sandbox/orders/{parent['orderId']}/split",
+        json={"parts": [{"items": [{"lineItemKey": "L2"}]}]},
+    )
     found = numbers(api, "QB-acme-100")
     assert sorted(found) == ["QB-acme-100", "QB-acme-100-x", "QB-acme-100-x-1", "QB-acme-1001"]
     assert numbers(api, "qb-ACME-1001") == ["QB-acme-1001"]  # case-insensitive by default
@@ -136,11 +172,18 @@ def test_list_filters_sorting_and_pages(api: httpx.Client) -> None:
     assert (page["total"], page["page"], page["pages"], len(page["orders"])) == (5, 3, 3, 1)
     empty = api.get("/orders", params={"orderNumber": "nothing-like-this"}).json()
     assert empty == {"orders": [], "total": 0, "page": 1, "pages": 0}
-    ranged = api.get("/orders", params={"orderNumber": "QB-page", "orderDateStart": "2026-01-02",
-                                        "orderDateEnd": "2026-01-03 23:59:59"}).json()
+    ranged = api.get(
+        "/orders",
+        params={
+            "orderNumber": "QB-page",
+            "orderDateStart": "2026-01-02",
+            "orderDateEnd": "2026-01-03 23:59:59",
+        },
+    ).json()
     assert [o["orderNumber"] for o in ranged["orders"]] == ["QB-page-1", "QB-page-2"]
-    desc = api.get("/orders", params={"orderNumber": "QB-page", "sortBy": "OrderDate",
-                                      "sortDir": "DESC"}).json()
+    desc = api.get(
+        "/orders", params={"orderNumber": "QB-page", "sortBy": "OrderDate", "sortDir": "DESC"}
+    ).json()
     assert desc["orders"][0]["orderNumber"] == "QB-page-4"
     by_store = api.get("/orders", params={"storeId": WOO_STORE_ID}).json()
     assert all(o["advancedOptions"]["storeId"] == WOO_STORE_ID for o in by_store["orders"])
@@ -171,14 +214,15 @@ def test_validation_errors_are_model_state(api: httpx.Client) -> None:
     array = api.post("/orders/createorder", json=[order("QB-x")])
     assert array.status_code == 400
     assert array.json()["ModelState"]["apiOrder"][0].startswith(
-        "Cannot deserialize the current JSON array")
+        "Cannot deserialize the current JSON array"
+    )
     bad_date = api.post("/orders/createorder", json=order("QB-x", orderDate="soon"))
     assert "apiOrder.orderDate" in bad_date.json()["ModelState"]
-    broken = api.post("/orders/createorder", content=b"{nope",
-                      headers={"content-type": "application/json"})
+    broken = api.post(
+        "/orders/createorder", content=b"{nope", headers={"content-type": "application/json"}
+    )
     assert broken.status_code == 400 and "apiOrder" in broken.json()["ModelState"]
-    bad_store = api.post("/orders/createorder",
-                         json=order("QB-x", advancedOptions={"storeId": 42}))
+    bad_store = api.post("/orders/createorder", json=order("QB-x", advancedOptions={"storeId": 42}))
     assert bad_store.status_code == 400 and "Message" in bad_store.json()
 
 
@@ -188,8 +232,9 @@ def test_shipped_or_cancelled_orders_are_locked(api: httpx.Client, lock: str) ->
     api.post(f"/_sandbox/orders/{made['orderId']}/status", json={"orderStatus": lock})
     refused = api.post("/orders/createorder", json=order("QB-lock", "lock-1", customerNotes="x"))
     assert refused.status_code == 400
-    assert refused.json() == {"Message": (
-        f"The order QB-lock has a status of {lock} and cannot be updated.")}
+    assert refused.json() == {
+        "Message": (f"The order QB-lock has a status of {lock} and cannot be updated.")
+    }
     api.patch("/_sandbox/settings", json={"locked_order_update": "ignore"})
     ignored = create(api, order("QB-lock", "lock-1", customerNotes="x"))
     assert ignored["customerNotes"] is None and ignored["orderStatus"] == lock
@@ -222,12 +267,14 @@ def test_bulk_create_results_and_limits(api: httpx.Client) -> None:
 
 
 def test_bulk_limit_and_shape_errors(api: httpx.Client) -> None:
-    too_many = api.post("/orders/createorders",
-                        json=[order(f"QB-many-{n}", f"many-{n}") for n in range(101)])
+    too_many = api.post(
+        "/orders/createorders", json=[order(f"QB-many-{n}", f"many-{n}") for n in range(101)]
+    )
     assert too_many.status_code == 400 and "apiOrders" in too_many.json()["ModelState"]
     assert numbers(api, "QB-many") == []
-    exactly = api.post("/orders/createorders",
-                       json=[order(f"QB-many-{n}", f"many-{n}") for n in range(100)])
+    exactly = api.post(
+        "/orders/createorders", json=[order(f"QB-many-{n}", f"many-{n}") for n in range(100)]
+    )
     assert exactly.status_code == 200 and not exactly.json()["hasErrors"]
     assert api.get("/orders", params={"orderNumber": "QB-many"}).json()["total"] == 100
     as_object = api.post("/orders/createorders", json=order("QB-obj"))
@@ -236,14 +283,23 @@ def test_bulk_limit_and_shape_errors(api: httpx.Client) -> None:
 
 
 def test_split_orders_need_their_order_id(api: httpx.Client) -> None:
-    made = create(api, order("QB-split", "split-key", items=[
-        {"lineItemKey": "L1", "sku": "A", "name": "A", "quantity": 2, "unitPrice": 1}]))
-    api.post(f"/_sandbox/orders/{made['orderId']}/split",
-             json={"parts": [{"items": [{"lineItemKey": "L1", "quantity": 1}]}]})
+    made = create(
+        api,
+        order(
+            "QB-split",
+            "split-key",
+            items=[{"lineItemKey": "L1", "sku": "A", "name": "A", "quantity": 2, "unitPrice": 1}],
+        ),
+    )
+    api.post(
+        f"/_sandbox/orders/{made['orderId']}/split",
+        json={"parts": [{"items": [{"lineItemKey": "L1", "quantity": 1}]}]},
+    )
     refused = api.post("/orders/createorder", json=order("QB-split", "split-key"))
     assert refused.status_code == 400
-    updated = create(api, order("QB-split", "split-key", orderId=made["orderId"],
-                                customerNotes="by id"))
+    updated = create(
+        api, order("QB-split", "split-key", orderId=made["orderId"], customerNotes="by id")
+    )
     assert updated["orderId"] == made["orderId"] and updated["customerNotes"] == "by id"
     assert updated["advancedOptions"]["mergedOrSplit"] is True  # read-only marker survives
     unknown = api.post("/orders/createorder", json=order("QB-x", orderId=1))
@@ -257,13 +313,17 @@ def test_auth_and_aspnet_errors(api: httpx.Client, service: ShipStationService) 
     assert anonymous.headers["x-rate-limit-limit"] == "40"
     wrong = httpx.get(f"{base}/orders", auth=(DEFAULT_API_KEY, "wrong"))
     assert wrong.status_code == 401
-    api.patch("/_sandbox/settings", json={
-        "unauthorized_body": '{"Message":"Authorization has been denied for this request."}'})
+    api.patch(
+        "/_sandbox/settings",
+        json={"unauthorized_body": '{"Message":"Authorization has been denied for this request."}'},
+    )
     assert httpx.get(f"{base}/orders").json()["Message"].startswith("Authorization")
     missing = api.get("/orders/12345")
     assert missing.status_code == 404
-    assert missing.json() == {"Message": "No HTTP resource was found that matches the request "
-                              "URI 'http://ssapi6-internal.shipstation.com/orders/12345'."}
+    assert missing.json() == {
+        "Message": "No HTTP resource was found that matches the request "
+        "URI 'http://ssapi6-internal.shipstation.com/orders/12345'."
+    }
     assert api.put("/orders/createorder").status_code == 405
     assert api.get("/no/such/route").status_code == 404
     creds = httpx.get(f"{base}/_sandbox/credentials").json()
@@ -278,8 +338,9 @@ def test_delete_deactivates(api: httpx.Client) -> None:
     assert numbers(api, "QB-del") == []
 
 
-def test_an_emulator_bug_answers_like_aspnet(api: httpx.Client, service: ShipStationService,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_emulator_bug_answers_like_aspnet(
+    api: httpx.Client, service: ShipStationService, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def broken(*args: Any, **kwargs: Any) -> None:
         raise KeyError("boom")
 
@@ -292,11 +353,15 @@ def test_an_emulator_bug_answers_like_aspnet(api: httpx.Client, service: ShipSta
 def test_service_factory_and_env() -> None:
     svc = build("demo", "demo", Clock())
     assert svc.name == "shipstation" and svc.core.name == "shipstation"
-    assert env_vars("http://127.0.0.1:8702", "demo") == svc.env("http://127.0.0.1:8702") == {
-        "LEDGERLINK_SHIPSTATION_API_URL": "http://127.0.0.1:8702",
-        "LEDGERLINK_SHIPSTATION_API_KEY": DEFAULT_API_KEY,
-        "LEDGERLINK_SHIPSTATION_API_SECRET": DEFAULT_API_SECRET,
-    }
+    assert (
+        env_vars("http://127.0.0.1:8702", "demo")
+        == svc.env("http://127.0.0.1:8702")
+        == {
+            "LEDGERLINK_SHIPSTATION_API_URL": "http://127.0.0.1:8702",
+            "LEDGERLINK_SHIPSTATION_API_KEY": DEFAULT_API_KEY,
+            "LEDGERLINK_SHIPSTATION_API_SECRET": DEFAULT_API_SECRET,
+        }
+    )
     assert any(DEFAULT_API_KEY in line for line in svc.describe("http://127.0.0.1:8702"))
     svc.start()
     svc.close()
@@ -309,6 +374,5 @@ def test_seeded_data_is_deterministic(service: ShipStationService) -> None:
     two = ShipStationService("demo", "demo", clock).store
     assert [r.data for r in one.orders.values()] == [r.data for r in two.orders.values()]
     statuses = {r.data["orderStatus"] for r in one.visible_orders()}
-    assert statuses == {"awaiting_payment", "awaiting_shipment", "on_hold", "shipped",
-                        "cancelled"}
+    assert statuses == {"awaiting_payment", "awaiting_shipment", "on_hold", "shipped", "cancelled"}
     assert len(ShipStationService("large", "large", clock).store.orders) > 300

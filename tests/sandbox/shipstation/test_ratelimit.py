@@ -17,8 +17,11 @@ RESET_DATA = False  # these tests count requests, not data
 
 def rate(response: httpx.Response) -> tuple[int, int, int]:
     h = response.headers
-    return (int(h["x-rate-limit-limit"]), int(h["x-rate-limit-remaining"]),
-            int(h["x-rate-limit-reset"]))
+    return (
+        int(h["x-rate-limit-limit"]),
+        int(h["x-rate-limit-remaining"]),
+        int(h["x-rate-limit-reset"]),
+    )
 
 
 def test_41st_request_in_a_window_is_429_until_the_window_passes(
@@ -62,28 +65,40 @@ def test_windows_are_per_key_and_ignore_admin_and_401(
 
 
 def test_limit_and_window_are_settings(api: httpx.Client, service: ShipStationService) -> None:
-    api.patch("/_sandbox/settings", json={"rate_limit_per_window": 2,
-                                          "rate_limit_window_seconds": 10})
+    api.patch(
+        "/_sandbox/settings", json={"rate_limit_per_window": 2, "rate_limit_window_seconds": 10}
+    )
     assert [api.get("/stores").status_code for _ in range(3)] == [200, 200, 429]
     service.clock.advance(10)
     assert api.get("/stores").status_code == 200
 
 
 def test_one_bulk_call_uses_one_token(api: httpx.Client) -> None:
-    body = [{"orderNumber": f"QB-rl-{n}", "orderKey": f"rl-{n}", "orderDate": "2026-04-01",
-             "orderStatus": "awaiting_shipment", "billTo": {"name": "a"}, "shipTo": {"name": "a"}}
-            for n in range(50)]
+    body = [
+        {
+            "orderNumber": f"QB-rl-{n}",
+            "orderKey": f"rl-{n}",
+            "orderDate": "2026-04-01",
+            "orderStatus": "awaiting_shipment",
+            "billTo": {"name": "a"},
+            "shipTo": {"name": "a"},
+        }
+        for n in range(50)
+    ]
     answer = api.post("/orders/createorders", json=body)
     assert answer.status_code == 200 and rate(answer)[1] == 39
 
 
 def test_injected_faults_look_like_shipstation(api: httpx.Client) -> None:
-    api.post("/_sandbox/faults", json=[
-        {"kind": "status", "status": 500, "path": "/orders", "count": 1},
-        {"kind": "status", "status": 502, "path": "/stores", "count": 1},
-        {"kind": "throttle", "path": "/shipments", "count": 1},
-        {"kind": "status", "status": 401, "path": "/fulfillments", "count": 1},
-    ])
+    api.post(
+        "/_sandbox/faults",
+        json=[
+            {"kind": "status", "status": 500, "path": "/orders", "count": 1},
+            {"kind": "status", "status": 502, "path": "/stores", "count": 1},
+            {"kind": "throttle", "path": "/shipments", "count": 1},
+            {"kind": "status", "status": 401, "path": "/fulfillments", "count": 1},
+        ],
+    )
     crashed = api.get("/orders")
     assert crashed.status_code == 500 and crashed.json()["Message"] == "An error has occurred."
     assert "x-rate-limit-remaining" in crashed.headers

@@ -18,12 +18,11 @@ from typing import Any
 
 import httpx
 
-from ledgerlink.pipedrive.auth import PipedriveAuth
 from ledgerlink.pipedrive.errors import PipedriveApiError
 from ledgerlink.pipedrive.limits import Limits, Reserve
 from ledgerlink.pipedrive.transport import PipedriveHttp, Usage, is_not_found
 from ledgerlink.retry import Backoff
-from ledgerlink.tokens import TokenStore
+from ledgerlink.tokens import HeldCredential, TokenStore
 
 V2 = "/api/v2"
 V1 = "/api/v1"
@@ -50,10 +49,10 @@ class PipedriveClient:
     ) -> PipedriveClient:
         """A client for the tenant's Pipedrive connection; ``base_url`` overrides the host the
         connection stored (tests, proxies)."""
-        auth = PipedriveAuth(tenant, store)
+        credential = HeldCredential(store or TokenStore(), tenant, "pipedrive")
         return cls(
             PipedriveHttp(
-                auth,
+                credential,
                 base_url=base_url,
                 reserve=reserve,
                 limits=limits,

@@ -3,7 +3,7 @@
 ``PipedriveHttp`` is the one place a ledgerlink process talks HTTP to Pipedrive (``client``
 puts typed operations on top). Every request:
 
-- carries the tenant's credential (``auth``), never in the URL;
+- carries the tenant's credential (a ``HeldCredential``), never in the URL;
 - is checked against the company's daily token budget and its reserve, paced by the burst
   window's headers, and retried by the policy of ``limits.PipedriveRetry``;
 - is counted per operation (requests and tokens), so a run can say what it spent.
@@ -23,11 +23,12 @@ from typing import Any
 import httpx
 
 from ledgerlink.errors import LedgerlinkError
-from ledgerlink.pipedrive.auth import PipedriveAuth
 from ledgerlink.pipedrive.costs import cost_of, operation
 from ledgerlink.pipedrive.errors import Category, PipedriveApiError, failure_of
 from ledgerlink.pipedrive.limits import Limits, PipedriveRetry, Reserve
+from ledgerlink.pipedrive.urls import company_base_url
 from ledgerlink.retry import Backoff, Decision, Verdict
+from ledgerlink.tokens import HeldCredential
 
 log = logging.getLogger(__name__)
 USER_AGENT = "ledgerlink/0.1"
@@ -79,7 +80,7 @@ class PipedriveHttp:
 
     def __init__(
         self,
-        auth: PipedriveAuth,
+        credential: HeldCredential,
         *,
         base_url: str | None = None,
         reserve: Reserve | None = None,
@@ -88,7 +89,7 @@ class PipedriveHttp:
         timeout: float = 30.0,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
-        self.auth = auth
+        self.credential = credential
         self._base_url = base_url.rstrip("/") if base_url else None
         self.limits = limits or Limits()
         if reserve is not None:
@@ -110,7 +111,9 @@ class PipedriveHttp:
     @property
     def base_url(self) -> str:
         if self._base_url is None:
-            self._base_url = self.auth.base_url()
+            # The company's API host (no ``/api/v2``), as the connection stored it.
+            creds = self.credential.current
+            self._base_url = company_base_url(creds.api_url, creds.account_id)
         return self._base_url
 
     def request(
@@ -137,7 +140,7 @@ class PipedriveHttp:
                     self.base_url + path,
                     params=query,
                     json=body,
-                    headers=self.auth.headers(),
+                    headers=self.credential.headers(),
                 )
             except httpx.TransportError as error:
                 unsent = isinstance(error, httpx.ConnectError | httpx.ConnectTimeout)
@@ -158,7 +161,10 @@ class PipedriveHttp:
 
         retry = self.create_retry if creating else self.retry
         return retry.run(
-            send, cost=cost, operation=f"{method} {path}", reauthorize=self.auth.reauthorize
+            send,
+            cost=cost,
+            operation=f"{method} {path}",
+            reauthorize=lambda error: self.credential.reject(),
         )
 
     def pages(

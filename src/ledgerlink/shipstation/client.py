@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import httpx
@@ -39,7 +39,7 @@ from ledgerlink.shipstation.models import (
     shipment_from_v1,
 )
 from ledgerlink.shipstation.protocol import BULK_MAX
-from ledgerlink.tokens import Credentials, TokenStore
+from ledgerlink.tokens import HeldCredential, TokenStore
 
 log = logging.getLogger(__name__)
 
@@ -63,8 +63,6 @@ _READ_ONLY = frozenset(
 )
 _READ_ONLY_ADVANCED = frozenset({"mergedOrSplit", "mergedIds", "parentId"})
 _READ_ONLY_ITEM = frozenset({"orderItemId", "createDate", "modifyDate", "productId"})
-
-CredentialSource = Callable[[], Credentials]
 
 
 class MissingOrderKey(ShipStationError):
@@ -106,7 +104,7 @@ class ShipStationV1:
 
     def __init__(
         self,
-        credentials: CredentialSource,
+        credential: HeldCredential,
         *,
         tenant: str = "",
         http: httpx.Client | None = None,
@@ -115,20 +113,17 @@ class ShipStationV1:
         margin: int = 1,
         backoff: Backoff | None = None,
     ) -> None:
-        self._source = credentials
-        self._creds = credentials()
-        if self._creds.auth_kind != "api_key" or not {"api_key", "api_secret"} <= set(
-            self._creds.secrets
-        ):
+        self.credential = credential
+        creds = credential.current
+        self.tenant = tenant or creds.tenant
+        if creds.auth_kind != "api_key" or not {"api_key", "api_secret"} <= set(creds.secrets):
             raise ShipStationError(
-                f"The ShipStation connection of tenant '{tenant or self._creds.tenant}' has no "
-                "V1 API key and secret; reconnect with: ledgerlink connect shipstation "
-                f"--tenant {tenant or self._creds.tenant}"
+                f"The ShipStation connection of tenant '{self.tenant}' has no V1 API key and "
+                f"secret; reconnect with: ledgerlink connect shipstation --tenant {self.tenant}"
             )
-        self.tenant = tenant or self._creds.tenant
         self._http = http or httpx.Client(timeout=DEFAULT_TIMEOUT)
         self._owns_http = http is None
-        self.pacer = pacer or pacer_for(self._creds.secrets["api_key"], margin)
+        self.pacer = pacer or pacer_for(creds.secrets["api_key"], margin)
         self._retry = retry or ShipStationRetry(
             self.pacer,
             transient_exceptions=(httpx.TransportError,),
@@ -143,8 +138,8 @@ class ShipStationV1:
         cls, tenant: str, store: TokenStore | None = None, **kwargs: Any
     ) -> ShipStationV1:
         """A client with the tenant's ``shipstation`` connection from the TokenStore."""
-        tokens = store or TokenStore()
-        return cls(lambda: tokens.credentials(tenant, "shipstation"), tenant=tenant, **kwargs)
+        credential = HeldCredential(store or TokenStore(), tenant, "shipstation")
+        return cls(credential, tenant=tenant, **kwargs)
 
     def close(self) -> None:
         if self._owns_http:
@@ -158,13 +153,8 @@ class ShipStationV1:
 
     # --- transport ------------------------------------------------------------------------
     def _reauthorize(self, error: ShipStationApiError) -> bool:
-        """After a 401: use the stored key pair again if it changed since (a reconnect)."""
-        fresh = self._source()
-        changed = fresh.secrets.get("api_key") != self._creds.secrets.get("api_key") or (
-            fresh.secrets.get("api_secret") != self._creds.secrets.get("api_secret")
-        )
-        self._creds = fresh
-        return changed
+        """After a 401: worth another try only if a reconnect stored another key pair since."""
+        return self.credential.reject()
 
     def _request(
         self,
@@ -179,7 +169,7 @@ class ShipStationV1:
         operation = f"{method} {path}"
 
         def call() -> Any:
-            creds = self._creds
+            creds = self.credential.current
             self.requests += 1
             response = self._http.request(
                 method,

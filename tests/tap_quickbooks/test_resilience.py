@@ -10,6 +10,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -74,7 +75,7 @@ def test_30_day_cliff_catches_up_and_reconciles_deletes(small: Qbo, detect: str)
     # bookmark_age: the tap judges age by its own clock, which the sandbox's month did not
     # move, so the smallest limit (0: any bookmark is too old) stands in for "older than 29
     # days" on the local clock.
-    extra = {"cdc_max_age_days": 0} if detect == "bookmark_age" else {}
+    extra: dict[str, Any] = {"cdc_max_age_days": 0} if detect == "bookmark_age" else {}
     second = small.run(first.state, **extra)
     assert_changes(before, second, small)
     stats = small.stats()
@@ -210,7 +211,7 @@ def test_rows_moving_between_pages_are_neither_lost_nor_doubled(small: Qbo) -> N
     settle(small)
     second = small.run(first.state, select=["customers", "invoices"])
     for stream in ("customers", "invoices"):
-        folded: dict[str, dict] = {}
+        folded: dict[str, dict[str, Any]] = {}
         apply(folded, first, stream)
         apply(folded, second, stream)
         entity = "Customer" if stream == "customers" else "Invoice"

@@ -69,7 +69,7 @@ def test(*options: str) -> None:
     run(tool("ruff"), "check", ".")
     run(tool("ruff"), "format", "--check", ".")
     run(tool("mypy"))
-    run(tool("pytest"), "-p", "no:cacheprovider")
+    run(tool("pytest"), "-p", "no:cacheprovider", "--durations=20")  # slowest tests: suite budget
     if PG15_BIN.is_dir():
         # The same store and token tests once more, against a real server over TCP.
         with postgres_server() as url:

@@ -8,8 +8,6 @@ last refresh is younger than `fresh_for` (another round, or a plugin refreshing 
 left alone, so a round that starts just after another one finished makes no calls either.
 """
 
-from __future__ import annotations
-
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta

@@ -4,8 +4,6 @@ Read when the code location loads (schedules are defined then); restart `dagster
 server after changing one.
 """
 
-from __future__ import annotations
-
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
@@ -27,7 +25,7 @@ class Settings:
     tenant_discovery_seconds: int = 60
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
         """Each field from LEDGERLINK_<FIELD> (upper case) when set."""
         source = os.environ if env is None else env
         values: dict[str, str | int] = {}

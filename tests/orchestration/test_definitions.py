@@ -66,3 +66,15 @@ def test_dagster_validates_the_code_location_from_the_repository_root() -> None:
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "Validation successful for code location ledgerlink" in done.stdout + done.stderr
+
+
+def test_no_orchestration_module_postpones_its_annotations() -> None:
+    # Dagster reads config and resource type hints at runtime; postponed (string) annotations
+    # hide them (frameworks.md §3).
+    package = ROOT / "orchestration" / "ledgerlink_orchestration"
+    postponing = [
+        str(path.relative_to(package))
+        for path in package.rglob("*.py")
+        if "from __future__ import annotations" in path.read_text()
+    ]
+    assert postponing == []

@@ -6,8 +6,6 @@ arrive either as the text `METRIC: {...}` in `event` or, with structured logging
 `metric_info`. Counters are deltas (a line a minute and one at exit), so totals are sums.
 """
 
-from __future__ import annotations
-
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field

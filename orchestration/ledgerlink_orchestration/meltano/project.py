@@ -1,7 +1,5 @@
 """The Meltano project on disk: where it is and which plugins a job runs."""
 
-from __future__ import annotations
-
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +15,7 @@ class MeltanoProject:
     root: Path
 
     @classmethod
-    def find(cls, explicit: str = "") -> MeltanoProject:
+    def find(cls, explicit: str = "") -> "MeltanoProject":
         """`explicit`, else LEDGERLINK_MELTANO_PROJECT, else the nearest meltano.yml upwards."""
         chosen = explicit or os.environ.get(PROJECT_ENV, "")
         if chosen:

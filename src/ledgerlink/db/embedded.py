@@ -30,17 +30,18 @@ def data_dir() -> Path:
 
 
 def _server(create: bool) -> Any:
-    with warnings.catch_warnings():
-        # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI); the fallback is fine.
-        warnings.simplefilter("ignore")
-        import pgserver
-
     pgdata = data_dir()
     if not create and not (pgdata / "PG_VERSION").exists():
         return None
     pgdata.parent.mkdir(parents=True, exist_ok=True)
     log.info("Using the embedded PostgreSQL in %s (started if it was not running)", pgdata)
-    return pgserver.get_server(pgdata, cleanup_mode=None)  # type: ignore[attr-defined]
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI), on import and when
+        # pgserver asks for its runtime folder; the fallback is fine.
+        warnings.simplefilter("ignore")
+        import pgserver
+
+        return pgserver.get_server(pgdata, cleanup_mode=None)  # type: ignore[attr-defined]
 
 
 _started: dict[Path, str] = {}

@@ -70,7 +70,9 @@ def ensure_started() -> str:
 
 def running_pid() -> int | None:
     """The postmaster's pid when the embedded server of this project is running, else None."""
-    from pgserver.utils import PostmasterInfo
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # importing pgserver: the XDG_RUNTIME_DIR note, as above
+        from pgserver.utils import PostmasterInfo
 
     info = PostmasterInfo.read_from_pgdata(data_dir())
     return info.pid if info is not None and _alive(info.pid) else None

@@ -61,6 +61,9 @@ def demo(*options: str) -> None:
     run(tool("ledgerlink"), "demo")
 
 
+PARALLEL = ("-p", "no:cacheprovider", "--numprocesses=2", "--dist=loadgroup")
+
+
 def test(*options: str) -> None:
     setup()
     if "--slow" in options:
@@ -69,12 +72,14 @@ def test(*options: str) -> None:
     run(tool("ruff"), "check", ".")
     run(tool("ruff"), "format", "--check", ".")
     run(tool("mypy"))
-    run(tool("pytest"), "-p", "no:cacheprovider", "--durations=20")  # slowest tests: suite budget
+    # Two workers: most of the suite waits on servers and subprocesses (tests/conftest.py
+    # groups what must not run at once); the 20 slowest tests are the suite's time budget.
+    run(tool("pytest"), *PARALLEL, "--durations=20")
     if PG15_BIN.is_dir():
         # The same store and token tests once more, against a real server over TCP.
         with postgres_server() as url:
             env = os.environ | {"LEDGERLINK_TEST_DATABASE_URL": url}
-            run(tool("pytest"), "-p", "no:cacheprovider", "-m", "store", env=env)
+            run(tool("pytest"), *PARALLEL, "-m", "store", env=env)
     else:
         print(f"{PG15_BIN} not found: skipping the PostgreSQL-server pass", flush=True)
 

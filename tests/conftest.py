@@ -36,7 +36,28 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+# Tests that share a Meltano project's plugin virtualenvs and system database must not run at
+# once: the repository's own project (the demo, Dagster running `meltano run`), and the copy the
+# `world` fixture installs. Under pytest-xdist (`tasks.py test` uses `--dist loadgroup`) each of
+# those is one group on one worker; every other module is a group of its own, so module-scoped
+# fixtures are built once. The groups that take longest are handed out first.
+ROOT_PROJECT = ("tests/end_to_end/", "tests/orchestration/")
+
+
+def _group(item: pytest.Item) -> str:
+    path = Path(str(item.path)).relative_to(ROOT).as_posix()
+    if path.startswith(ROOT_PROJECT):
+        return "meltano-root-project"
+    if "world" in getattr(item, "fixturenames", ()):
+        return "meltano-project-copy"
+    return path
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    first = {"meltano-project-copy": 0, "meltano-root-project": 1}
+    items.sort(key=lambda item: first.get(_group(item), 2))  # stable: file order otherwise
+    for item in items:
+        item.add_marker(pytest.mark.xdist_group(_group(item)))
     if config.getoption("--slow"):
         return
     skip = pytest.mark.skip(reason="large data: run with `python3 tasks.py test --slow`")

@@ -12,7 +12,7 @@ from psycopg.types.json import Jsonb
 
 from ledgerlink import db
 from ledgerlink.shipstation.models import Order, OrderItem, Shipment, ShipmentItem
-from target_shipstation.fulfilment import fulfilment
+from ledgerlink.fulfilment.state import fulfilment
 
 
 def test_reference_records_upsert_per_tenant_entity_and_id(clean_db: str) -> None:

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ledgerlink.shipstation.models import Order, OrderItem, Shipment, ShipmentItem
-from target_shipstation.fulfilment import State, fulfilment, new_shipments, tracking_url
+from ledgerlink.fulfilment.state import State, fulfilment, new_shipments, tracking_url
 
 
 def order(order_id: int, number: str, *qty: int, status: str = "awaiting_shipment",

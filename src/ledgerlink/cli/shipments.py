@@ -40,7 +40,7 @@ def _one(tenant: str, watch_days: int, status_field: str) -> Summary:
     type=click.IntRange(1, 365),
     default=DEFAULT_WATCH_DAYS,
     show_default=True,
-    help="Shipped orders are read until delivered or this many days after their last shipment.",
+    help="Shipped orders are read until delivered or this many days after their last change.",
 )
 @click.option(
     "--status-field",

@@ -58,16 +58,15 @@ _COLUMNS = (
 
 def orders_to_read(conn: Connection, tenant: str, watch_days: int) -> list[MappedOrder]:
     """Orders ShipStation holds for the tenant that are not delivered yet: awaiting and partly
-    shipped ones always; shipped ones while their latest shipment is at most ``watch_days`` old
-    (V1 labels may never report a delivery, so they cannot be read for ever)."""
+    shipped ones always; shipped ones until ``watch_days`` after their row last changed (V1
+    labels may never report a delivery, so they cannot be read for ever)."""
     rows = conn.execute(
         f"SELECT {_COLUMNS} FROM invoice_order_map"  # noqa: S608 - constant column list
         " WHERE tenant = %(tenant)s AND state IN ('created', 'updated')"
         " AND order_number IS NOT NULL"
         " AND (fulfilment IN ('awaiting', 'partial')"
-        "      OR (fulfilment = 'shipped' AND EXISTS ("
-        "          SELECT 1 FROM jsonb_array_elements(shipments) AS s"
-        "          WHERE (s ->> 'ship_date')::date >= current_date - %(days)s::integer)))"
+        "      OR (fulfilment = 'shipped'"
+        "          AND updated_at >= now() - make_interval(days => %(days)s)))"
         " ORDER BY created_at, qbo_invoice_id",
         {"tenant": tenant, "days": watch_days},
     ).fetchall()

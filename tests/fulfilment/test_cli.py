@@ -1,0 +1,66 @@
+"""`ledgerlink shipments refresh` as a user runs it: a summary line and exit 0, or one line
+naming the problem and exit 1 (no traceback)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+
+import httpx
+
+from tests import leakcheck
+from tests.fulfilment.conftest import create_order, deal_notes, link_deal, map_invoice, ship
+from tests.tap_pipedrive.conftest import PipedriveSandbox
+
+FROZEN = datetime(2026, 3, 2, 18, 0, tzinfo=UTC)
+CLI = [sys.executable, "-m", "ledgerlink.cli"]
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(
+        [*CLI, *args], capture_output=True, text=True, env=os.environ.copy(), timeout=120
+    )
+    leakcheck.record_output(done.stdout + done.stderr)
+    return done
+
+
+def test_refresh_prints_what_it_read_and_wrote(
+    tenant: str, api: httpx.Client, pd: PipedriveSandbox
+) -> None:
+    order_id = create_order(api, "QB-acme-8001")
+    map_invoice("801", "QB-acme-8001", order_id)
+    link_deal(2)
+    ship(api, order_id, 1, carrierCode="ups")
+
+    done = run("shipments", "refresh", "--tenant", "acme")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(
+        "acme: 1 orders read, 1 states changed, 1 notes written, 1 deal fields updated;"
+        " 3 ShipStation and "
+    )
+    assert len(deal_notes(pd, 2)) == 1
+
+    again = run("shipments", "refresh", "--all-tenants")
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.startswith(
+        "acme: 1 orders read, 0 states changed, 0 notes written, 0 deal fields updated;"
+        " 3 ShipStation and 0 Pipedrive requests"
+    )
+    assert len(deal_notes(pd, 2)) == 1
+
+
+def test_a_tenant_without_shipstation_is_one_line_and_exit_1(tenant: str) -> None:
+    done = run("shipments", "refresh", "--tenant", "globex")
+    assert done.returncode == 1
+    [line] = done.stderr.strip().splitlines()
+    assert line.startswith("error: ") and "globex" in line and "ledgerlink connect" in line
+    assert "Traceback" not in done.stderr and done.stdout == ""
+
+
+def test_tenant_or_all_tenants_is_required(tenant: str) -> None:
+    done = run("shipments", "refresh")
+    assert done.returncode == 2 and "give --tenant T or --all-tenants" in done.stderr
+    bad = run("shipments", "refresh", "--tenant", "Not A Tenant")
+    assert bad.returncode == 2 and "is not a tenant name" in bad.stderr

@@ -82,7 +82,7 @@ def mapping(invoice_id: str) -> dict[str, Any]:
 
 def query(sql: str, *params: Any) -> list[dict[str, Any]]:
     with db.connection() as conn:
-        return [dict(r) for r in conn.execute(sql, params).fetchall()]  # type: ignore[arg-type]
+        return [dict(r) for r in conn.execute(sql, params).fetchall()]
 
 
 def ship(api: httpx.Client, order_id: int, quantity: int, **label: Any) -> dict[str, Any]:

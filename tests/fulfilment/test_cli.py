@@ -9,6 +9,7 @@ import sys
 from datetime import UTC, datetime
 
 import httpx
+import psycopg
 
 from tests import leakcheck
 from tests.fulfilment.conftest import create_order, deal_notes, link_deal, map_invoice, ship
@@ -64,3 +65,19 @@ def test_tenant_or_all_tenants_is_required(tenant: str) -> None:
     assert done.returncode == 2 and "give --tenant T or --all-tenants" in done.stderr
     bad = run("shipments", "refresh", "--tenant", "Not A Tenant")
     assert bad.returncode == 2 and "is not a tenant name" in bad.stderr
+
+
+def test_a_second_run_for_the_same_tenant_changes_nothing(
+    tenant: str, api: httpx.Client, database_url: str
+) -> None:
+    order_id = create_order(api, "QB-acme-8002")
+    map_invoice("802", "QB-acme-8002", order_id)
+    with psycopg.connect(database_url, autocommit=True) as other:  # a run in another process
+        other.execute("SELECT pg_advisory_lock(hashtextextended('ledgerlink.fulfilment:acme', 0))")
+        done = run("shipments", "refresh", "--tenant", "acme")
+    assert done.returncode == 1
+    assert done.stderr.strip() == (
+        "error: a fulfilment read-back of tenant 'acme' is already running in another process;"
+        " this one changed nothing (run it again once that one has finished)"
+    )
+    assert run("shipments", "refresh", "--tenant", "acme").returncode == 0  # released

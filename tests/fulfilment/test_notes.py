@@ -119,3 +119,21 @@ def test_status_field_found_by_name_and_never_blanked(
     assert names.count("shipping  STATUS") == 1 and "Shipping status" not in names
     assert deal["custom_fields"][made["field_code"]] == "1/3 Shipped"
     assert read_back().fields_written == 0  # unchanged: not written again
+
+
+def test_a_deal_gone_from_pipedrive_is_skipped_and_named(
+    read_back: Callable[[], Summary], api: httpx.Client, pd: PipedriveSandbox
+) -> None:
+    gone = shipped_order(api, "QB-acme-6005", "605")  # linked to DEAL, through customer 58
+    order_id = create_order(api, "QB-acme-6006")
+    map_invoice("606", "QB-acme-6006", order_id, customer="77")
+    link_deal(424242, customer="77")  # a stale link: no such deal
+    kept = ship(api, order_id, 1, carrierCode="fedex")
+
+    summary = read_back()
+    assert summary.missing_deals == [424242]
+    assert "linked deals not found in Pipedrive: 424242" in summary.line()
+    [note] = deal_notes(pd, DEAL)
+    assert gone["trackingNumber"] in note and kept["trackingNumber"] not in note
+    assert mapping("606")["fulfilment_label"] == "1/3 Shipped"  # read back all the same
+    assert mapping("606")["noted_shipments"] == [] and mapping("606")["noting_shipments"] == []

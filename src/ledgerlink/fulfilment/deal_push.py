@@ -11,7 +11,8 @@
   deal's notes (each note ends with ``ledgerlink shipment <key>``) before anything is sent again.
 
 The Pipedrive client is made on first need, so a tenant whose invoices link to no deal needs no
-Pipedrive connection.
+Pipedrive connection. A linked deal that Pipedrive no longer has (deleted, or a stale link) is
+skipped and named in the summary; the other deals are still told.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from ledgerlink import db
 from ledgerlink.fulfilment import store
 from ledgerlink.fulfilment.state import ShipmentView
 from ledgerlink.pipedrive.client import PipedriveClient
+from ledgerlink.pipedrive.errors import Category, PipedriveApiError
 from ledgerlink.pipedrive.transport import WriteOutcomeUnknown
 
 log = logging.getLogger(__name__)
@@ -65,6 +67,7 @@ def note_html(order_number: str, shipment: ShipmentView) -> str:
 class PushCounts:
     notes: int = 0
     fields: int = 0
+    missing_deals: set[int] = field(default_factory=set)  # linked, but gone from Pipedrive
 
 
 @dataclass
@@ -92,6 +95,18 @@ class DealPush:
         if self._client is not None:
             self._client.close()
 
+    def _on_deal(self, deal_id: int, action: Callable[[], None]) -> None:
+        """Runs ``action`` on a deal; a refusal because the deal is gone skips the deal."""
+        if deal_id in self.counts.missing_deals:
+            return
+        try:
+            action()
+        except PipedriveApiError as error:
+            if error.category is not Category.FATAL or self.client.deal(deal_id) is not None:
+                raise
+            log.warning("Pipedrive deal %s is linked but no longer exists; skipped", deal_id)
+            self.counts.missing_deals.add(deal_id)
+
     # -- notes -------------------------------------------------------------------------------
     def note_shipments(
         self,
@@ -100,8 +115,10 @@ class DealPush:
         shipments: tuple[ShipmentView, ...],
     ) -> None:
         new = [s for s in shipments if s.key not in order.noted]
-        if not new:
-            return
+        if new:
+            self._on_deal(deal_id, lambda: self._note(deal_id, order, new))
+
+    def _note(self, deal_id: int, order: store.MappedOrder, new: list[ShipmentView]) -> None:
         already = self._noted_on_deal(deal_id) if order.noting & {s.key for s in new} else set()
         for shipment in new:
             if shipment.key in already:
@@ -138,6 +155,9 @@ class DealPush:
     def push_status(self, deal: store.LinkedDeal, label: str | None) -> None:
         if not label or label == deal.label:  # never blank, never the same write twice
             return
+        self._on_deal(deal.deal_id, lambda: self._status(deal, label))
+
+    def _status(self, deal: store.LinkedDeal, label: str) -> None:
         code = self._code()
         self.client.patch_deal(deal.deal_id, {"custom_fields": {code: label}})
         with db.connection() as conn:

@@ -42,6 +42,7 @@ class Summary:
     shipstation_requests: int = 0
     pipedrive_requests: int = 0
     missing: list[str] = field(default_factory=list)  # order numbers ShipStation does not know
+    missing_deals: list[int] = field(default_factory=list)  # linked deals Pipedrive does not know
 
     def line(self) -> str:
         text = (
@@ -52,6 +53,9 @@ class Summary:
         )
         if self.missing:
             text += f"; not found in ShipStation (deleted or merged): {', '.join(self.missing)}"
+        if self.missing_deals:
+            deals = ", ".join(str(d) for d in self.missing_deals)
+            text += f"; linked deals not found in Pipedrive: {deals}"
         return text
 
 
@@ -64,6 +68,10 @@ class ReadBack:
     status_field: str = DEFAULT_STATUS_FIELD
 
     def run(self) -> Summary:
+        with store.exclusive_run(self.tenant):
+            return self._run()
+
+    def _run(self) -> Summary:
         summary = Summary(self.tenant)
         push = DealPush(self.tenant, self.pipedrive, self.status_field)
         started = self.shipstation.requests
@@ -85,6 +93,7 @@ class ReadBack:
             summary.shipstation_requests = self.shipstation.requests - started
             summary.notes_written = push.counts.notes
             summary.fields_written = push.counts.fields
+            summary.missing_deals = sorted(push.counts.missing_deals)
             if push.used:
                 summary.pipedrive_requests = push.client.usage().requests
             push.close()

@@ -9,16 +9,45 @@ twice.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import psycopg
 from psycopg.types.json import Jsonb
 
+from ledgerlink import db
+from ledgerlink.errors import LedgerlinkError
 from ledgerlink.fulfilment.state import Fulfilment
 
 Connection = psycopg.Connection[dict[str, Any]]
+
+
+class ReadBackRunning(LedgerlinkError):
+    """Another process is reading the tenant's fulfilment back right now."""
+
+
+@contextmanager
+def exclusive_run(tenant: str) -> Iterator[None]:
+    """One read-back per tenant at a time (the CLI and a schedule may overlap): two runs could
+    both find a shipment not yet noted and both send its note. A session-level advisory lock on
+    a dedicated connection, so the server releases it if the process dies."""
+    db.pool()  # the schema first
+    key = f"ledgerlink.fulfilment:{tenant}"
+    with psycopg.connect(db.dsn(), autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT pg_try_advisory_lock(hashtextextended(%s, 0))", (key,)
+        ).fetchone()
+        if not row or not row[0]:
+            raise ReadBackRunning(
+                f"a fulfilment read-back of tenant '{tenant}' is already running in another"
+                " process; this one changed nothing (run it again once that one has finished)"
+            )
+        try:
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", (key,))
 
 
 @dataclass(frozen=True)

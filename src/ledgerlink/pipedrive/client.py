@@ -136,6 +136,16 @@ class PipedriveClient:
     def patch_deal(self, deal_id: int, body: Mapping[str, Any]) -> dict[str, Any]:
         return _data(self.http.request("PATCH", f"{V2}/deals/{deal_id}", body=body))
 
+    def deal(self, deal_id: int) -> dict[str, Any] | None:
+        """One deal, or ``None`` when it does not exist (any more) or was deleted."""
+        try:
+            found = _data(self.http.request("GET", f"{V2}/deals/{deal_id}"))
+        except PipedriveApiError as error:
+            if is_not_found(error):
+                return None
+            raise
+        return None if found.get("is_deleted") else found
+
     def deal_notes(self, deal_id: int) -> Iterator[dict[str, Any]]:
         """The deal's notes (v1, offset pages of 500), oldest first."""
         start = 0

@@ -10,26 +10,13 @@ from ledgerlink.cli.options import tenant_option
 from ledgerlink.errors import LedgerlinkError
 from ledgerlink.fulfilment import store
 from ledgerlink.fulfilment.deal_push import DEFAULT_STATUS_FIELD
-from ledgerlink.fulfilment.readback import DEFAULT_WATCH_DAYS, ReadBack, Summary
-from ledgerlink.pipedrive.client import PipedriveClient
-from ledgerlink.shipstation import ShipStationV1
+from ledgerlink.fulfilment.readback import DEFAULT_WATCH_DAYS
+from ledgerlink.fulfilment.readback import refresh as refresh_tenant
 
 
 @click.group()
 def shipments() -> None:
     """Shipments of the orders made from invoices."""
-
-
-def _one(tenant: str, watch_days: int, status_field: str) -> Summary:
-    with ShipStationV1.for_tenant(tenant) as client:
-        run = ReadBack(
-            tenant,
-            client,
-            lambda: PipedriveClient.for_tenant(tenant),
-            watch_days=watch_days,
-            status_field=status_field,
-        )
-        return run.run()
 
 
 @shipments.command()
@@ -60,7 +47,9 @@ def refresh(tenant: str | None, all_tenants: bool, watch_days: int, status_field
     failed = 0
     for name in tenants:
         try:
-            click.echo(_one(name, watch_days, status_field).line())
+            click.echo(
+                refresh_tenant(name, watch_days=watch_days, status_field=status_field).line()
+            )
         except LedgerlinkError as exc:
             if not all_tenants:
                 raise

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from ledgerlink import db
 from ledgerlink.fulfilment import store
-from ledgerlink.fulfilment.state import ShipmentView
+from ledgerlink.fulfilment.state import Fulfilment, ShipmentView, new_shipments
 from ledgerlink.pipedrive.client import PipedriveClient
 from ledgerlink.pipedrive.errors import Category, PipedriveApiError
 from ledgerlink.pipedrive.transport import WriteOutcomeUnknown
@@ -61,6 +61,17 @@ def note_html(order_number: str, shipment: ShipmentView) -> str:
         lines.append(f"Items: {e(items)}")
     lines.append(f"<small>{MARKER} {e(shipment.key)}</small>")
     return "<br>".join(lines)
+
+
+def noted_key(content: str) -> str | None:
+    """The shipment key a note written by ``note_html`` ends with (``None`` for other notes),
+    whether Pipedrive kept the note's markup or stripped it."""
+    text = html.unescape(content)
+    at = text.rfind(f"{MARKER} ")
+    if at < 0:
+        return None
+    key = text[at + len(MARKER) + 1 :].split("<")[0].strip()
+    return key or None
 
 
 @dataclass
@@ -108,13 +119,8 @@ class DealPush:
             self.counts.missing_deals.add(deal_id)
 
     # -- notes -------------------------------------------------------------------------------
-    def note_shipments(
-        self,
-        deal_id: int,
-        order: store.MappedOrder,
-        shipments: tuple[ShipmentView, ...],
-    ) -> None:
-        new = [s for s in shipments if s.key not in order.noted]
+    def note_shipments(self, deal_id: int, order: store.MappedOrder, found: Fulfilment) -> None:
+        new = new_shipments(found, order.noted)
         if new:
             self._on_deal(deal_id, lambda: self._note(deal_id, order, new))
 
@@ -128,13 +134,8 @@ class DealPush:
             self._send_note(deal_id, order, shipment)
 
     def _noted_on_deal(self, deal_id: int) -> set[str]:
-        keys = set()
-        for note in self.client.deal_notes(deal_id):
-            text = html.unescape(str(note.get("content") or ""))
-            at = text.rfind(MARKER)
-            if at >= 0:
-                keys.add(text[at + len(MARKER) :].split("<")[0].strip())
-        return keys
+        keys = (noted_key(str(n.get("content") or "")) for n in self.client.deal_notes(deal_id))
+        return {k for k in keys if k}
 
     def _send_note(self, deal_id: int, order: store.MappedOrder, shipment: ShipmentView) -> None:
         with db.connection() as conn:

@@ -23,6 +23,7 @@ from ledgerlink.fulfilment import store
 from ledgerlink.fulfilment.deal_push import DEFAULT_STATUS_FIELD, DealPush
 from ledgerlink.fulfilment.state import fulfilment
 from ledgerlink.pipedrive.client import PipedriveClient
+from ledgerlink.shipstation import ShipStationV1
 from ledgerlink.shipstation.protocol import ShipStationClient
 
 DEFAULT_WATCH_DAYS = 30
@@ -57,6 +58,25 @@ class Summary:
             deals = ", ".join(str(d) for d in self.missing_deals)
             text += f"; linked deals not found in Pipedrive: {deals}"
         return text
+
+
+def refresh(
+    tenant: str,
+    *,
+    watch_days: int = DEFAULT_WATCH_DAYS,
+    status_field: str = DEFAULT_STATUS_FIELD,
+) -> Summary:
+    """One tenant's read-back with its stored connections: what the CLI and the orchestration
+    run. The ShipStation client paces with the process-wide pacer of the tenant's key pair."""
+    with ShipStationV1.for_tenant(tenant) as client:
+        run = ReadBack(
+            tenant,
+            client,
+            lambda: PipedriveClient.for_tenant(tenant),
+            watch_days=watch_days,
+            status_field=status_field,
+        )
+        return run.run()
 
 
 @dataclass
@@ -118,5 +138,5 @@ class ReadBack:
         if found.label != before:
             summary.states_changed += 1
         if deal is not None:
-            push.note_shipments(deal.deal_id, order, found.shipments)
+            push.note_shipments(deal.deal_id, order, found)
         return True

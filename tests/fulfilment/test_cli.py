@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 import httpx
 import psycopg
 
+from ledgerlink.tokens import TokenStore
 from tests import leakcheck
 from tests.fulfilment.conftest import create_order, deal_notes, link_deal, map_invoice, ship
 from tests.tap_pipedrive.conftest import PipedriveSandbox
@@ -81,3 +82,25 @@ def test_a_second_run_for_the_same_tenant_changes_nothing(
         " this one changed nothing (run it again once that one has finished)"
     )
     assert run("shipments", "refresh", "--tenant", "acme").returncode == 0  # released
+
+
+def test_all_tenants_goes_on_past_a_failing_tenant_and_exits_1(
+    tenant: str, api: httpx.Client
+) -> None:
+    order_id = create_order(api, "QB-acme-8003")
+    map_invoice("803", "QB-acme-8003", order_id)
+    TokenStore().save("beta", "shipstation", auth_kind="api_key", api_url=str(api.base_url),
+                      secrets={"api_key": "k" * 32, "api_secret": "s" * 32})  # fmt: skip
+    with psycopg.connect(os.environ["LEDGERLINK_DATABASE_URL"], autocommit=True) as conn:
+        conn.execute(  # beta has an order to read, and a key pair ShipStation refuses
+            "INSERT INTO invoice_order_map (tenant, qbo_invoice_id, order_key, order_number,"
+            " state) VALUES ('beta', '1', 'k1', 'QB-beta-1', 'created')"
+        )
+    done = run("shipments", "refresh", "--all-tenants")
+    assert done.returncode == 1
+    assert done.stdout.startswith("acme: 1 orders read")
+    [line] = done.stderr.strip().splitlines()
+    assert (
+        line.startswith("error: beta: ") and "ledgerlink connect shipstation --tenant beta" in line
+    )
+    assert "k" * 32 not in done.stderr + done.stdout

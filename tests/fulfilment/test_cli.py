@@ -38,9 +38,10 @@ def test_refresh_prints_what_it_read_and_wrote(
 
     done = run("shipments", "refresh", "--tenant", "acme")
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith(
+    # Pipedrive: the note, the deal fields read, the status field created, then written.
+    assert done.stdout == (
         "acme: 1 orders read, 1 states changed, 1 notes written, 1 deal fields updated;"
-        " 3 ShipStation and "
+        " 3 ShipStation and 4 Pipedrive requests\n"
     )
     assert len(deal_notes(pd, 2)) == 1
 

@@ -80,6 +80,14 @@ def test_three_parts_read_back_as_partial_then_shipped_then_delivered(
         assert number in note and "href=" in note
     assert _deal_status(pd, DEAL) == "Delivered"
 
+    audit = query("SELECT stream, action, changed FROM sync_audit ORDER BY id")
+    assert [(a["stream"], a["action"]) for a in audit].count(("deal_notes", "create")) == 3
+    assert [a["changed"]["fulfilment"]["after"] for a in audit if a["stream"] == "fulfilment"] == [
+        "1/3 Shipped", "2/3 Shipped", "Shipped", "Delivered"]  # fmt: skip
+    assert [a["changed"]["Shipping status"]["after"] for a in audit
+            if a["stream"] == "deal_status"] == [
+        "Awaiting Shipment", "1/3 Shipped", "2/3 Shipped", "Shipped", "Delivered"]  # fmt: skip
+
     again = read_back()  # delivered: nothing left to read, nothing said twice
     assert (again.orders_read, again.notes_written, again.shipstation_requests) == (0, 0, 0)
     assert len(deal_notes(pd, DEAL)) == 3

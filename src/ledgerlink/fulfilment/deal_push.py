@@ -87,6 +87,7 @@ class DealPush:
 
     tenant: str
     make_client: Callable[[], PipedriveClient]
+    run_id: str
     status_field: str = DEFAULT_STATUS_FIELD
     counts: PushCounts = field(default_factory=PushCounts)
     _client: PipedriveClient | None = None
@@ -117,6 +118,17 @@ class DealPush:
                 raise
             log.warning("Pipedrive deal %s is linked but no longer exists; skipped", deal_id)
             self.counts.missing_deals.add(deal_id)
+            with db.connection() as conn:
+                store.audit(
+                    conn,
+                    self.tenant,
+                    self.run_id,
+                    "deal_notes",
+                    str(deal_id),
+                    str(deal_id),
+                    "skip",
+                    error=f"deal {deal_id} not found: {error}",
+                )
 
     # -- notes -------------------------------------------------------------------------------
     def note_shipments(self, deal_id: int, order: store.MappedOrder, found: Fulfilment) -> None:
@@ -150,6 +162,16 @@ class DealPush:
             raise
         with db.connection() as conn:
             store.end_note(conn, self.tenant, order.qbo_invoice_id, shipment.key, sent=True)
+            store.audit(
+                conn,
+                self.tenant,
+                self.run_id,
+                "deal_notes",
+                order.qbo_invoice_id,
+                str(deal_id),
+                "create",
+                {"shipment": store.change(None, shipment.key)},
+            )
         self.counts.notes += 1
 
     # -- status field ------------------------------------------------------------------------
@@ -163,6 +185,16 @@ class DealPush:
         self.client.patch_deal(deal.deal_id, {"custom_fields": {code: label}})
         with db.connection() as conn:
             store.save_deal_label(conn, self.tenant, deal.deal_id, label)
+            store.audit(
+                conn,
+                self.tenant,
+                self.run_id,
+                "deal_status",
+                str(deal.deal_id),
+                str(deal.deal_id),
+                "update",
+                {self.status_field: store.change(deal.label, label)},
+            )
         self.counts.fields += 1
 
     def _code(self) -> str:

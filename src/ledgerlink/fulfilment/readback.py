@@ -14,6 +14,7 @@ a 429; an unsplit order costs three requests.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -86,6 +87,7 @@ class ReadBack:
     pipedrive: Callable[[], PipedriveClient]
     watch_days: int = DEFAULT_WATCH_DAYS
     status_field: str = DEFAULT_STATUS_FIELD
+    run_id: str = field(default_factory=lambda: f"shipments-{uuid.uuid4().hex[:12]}")
 
     def run(self) -> Summary:
         with store.exclusive_run(self.tenant):
@@ -93,7 +95,7 @@ class ReadBack:
 
     def _run(self) -> Summary:
         summary = Summary(self.tenant)
-        push = DealPush(self.tenant, self.pipedrive, self.status_field)
+        push = DealPush(self.tenant, self.pipedrive, self.run_id, self.status_field)
         started = self.shipstation.requests
         try:
             with db.connection() as conn:
@@ -130,13 +132,23 @@ class ReadBack:
             return False
         shipments = [s for member in family for s in self.shipstation.shipments(member.order_id)]
         found = fulfilment(family, shipments, order.items_ordered or None)
-        with db.connection() as conn:
-            store.save_fulfilment(conn, self.tenant, order.qbo_invoice_id, found, family[0].status)
-            deal = store.linked_deal(conn, self.tenant, order.qbo_customer_id)
         # A row never read back shows "awaiting": finding it still awaiting is no change.
         before = order.label or ("Awaiting Shipment" if order.fulfilment == "awaiting" else None)
-        if found.label != before:
-            summary.states_changed += 1
+        with db.connection() as conn:
+            store.save_fulfilment(conn, self.tenant, order.qbo_invoice_id, found, family[0].status)
+            if found.label != before:
+                summary.states_changed += 1
+                store.audit(
+                    conn,
+                    self.tenant,
+                    self.run_id,
+                    "fulfilment",
+                    order.qbo_invoice_id,
+                    order.order_number,
+                    "update",
+                    {"fulfilment": store.change(before, found.label)},
+                )
+            deal = store.linked_deal(conn, self.tenant, order.qbo_customer_id)
         if deal is not None:
             push.note_shipments(deal.deal_id, order, found)
         return True

@@ -194,6 +194,39 @@ def end_note(conn: Connection, tenant: str, invoice_id: str, key: str, *, sent: 
     )
 
 
+def audit(
+    conn: Connection,
+    tenant: str,
+    run_id: str,
+    stream: str,
+    source_key: str,
+    target_key: str | None,
+    action: str,
+    changed: Mapping[str, Any] | None = None,
+    error: str | None = None,
+) -> None:
+    """One decision of the read-back in ``sync_audit`` (streams ``fulfilment``, ``deal_notes``,
+    ``deal_status``), for support questions: what changed, which note went to which deal."""
+    conn.execute(
+        "INSERT INTO sync_audit (run_id, tenant, stream, source_key, target_key, action, changed,"
+        " error) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+        (
+            run_id,
+            tenant,
+            stream,
+            source_key,
+            target_key,
+            action,
+            None if changed is None else Jsonb(dict(changed)),
+            error,
+        ),
+    )
+
+
+def change(before: Any, after: Any) -> dict[str, Any]:
+    return {"before": before, "after": after}
+
+
 def tenants_with_shipstation(conn: Connection) -> Sequence[str]:
     rows = conn.execute(
         "SELECT tenant FROM connections WHERE provider = 'shipstation' AND status = 'active'"

@@ -25,6 +25,7 @@ from tests.fulfilment.conftest import (
     link_deal,
     map_invoice,
     mapping,
+    query,
     ship,
 )
 from tests.tap_pipedrive.conftest import PipedriveSandbox
@@ -137,3 +138,5 @@ def test_a_deal_gone_from_pipedrive_is_skipped_and_named(
     assert gone["trackingNumber"] in note and kept["trackingNumber"] not in note
     assert mapping("606")["fulfilment_label"] == "1/3 Shipped"  # read back all the same
     assert mapping("606")["noted_shipments"] == [] and mapping("606")["noting_shipments"] == []
+    [skipped] = query("SELECT target_key, error FROM sync_audit WHERE action = 'skip'")
+    assert skipped["target_key"] == "424242" and "deal 424242 not found" in skipped["error"]

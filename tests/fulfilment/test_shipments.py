@@ -1,6 +1,6 @@
 """What counts as shipped: voided labels never do, split orders are followed through their
 parent, marked-as-shipped orders cover their order, and V1 labels without a delivery date leave
-an order Shipped (the sandbox's default, as documented)."""
+an order Shipped (the sandbox's default, as documented) and are read for --watch-days only."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import httpx
 
+from ledgerlink import db
 from ledgerlink.fulfilment.readback import Summary
 from tests.fulfilment.conftest import (
     create_order,
@@ -98,6 +99,11 @@ def test_labels_without_delivery_dates_stay_shipped(
     api.post(f"/_sandbox/shipments/{label['shipmentId']}/deliver").raise_for_status()
     read_back()  # V1 labels say nothing of the delivery (label_delivery_date: hidden)
     assert mapping("501")["fulfilment_label"] == "Shipped"
+    with db.connection() as conn:  # shipped 31 days ago, no news since: no longer read
+        conn.execute("UPDATE invoice_order_map SET updated_at = now() - interval '31 days'")
+    assert read_back().orders_read == 0
+    with db.connection() as conn:
+        conn.execute("UPDATE invoice_order_map SET updated_at = now() - interval '29 days'")
     api.patch("/_sandbox/settings", json={"label_delivery_date": "listed"})
     read_back()  # shipped orders are read again until delivered
     assert mapping("501")["fulfilment_label"] == "Delivered"

@@ -9,8 +9,8 @@ from typing import Any
 
 import httpx
 
+from ledgerlink.fulfilment.state import fulfilment
 from ledgerlink.shipstation import ShipStationV1
-from target_shipstation.fulfilment import fulfilment
 from target_shipstation.order import BuiltOrder, OrderSettings, build_order
 from target_shipstation.ship_rule import Release, ShipPolicy, term_name
 from tests.target_shipstation.invoices import ITEMS, customer_3, invoice_12, sales_line

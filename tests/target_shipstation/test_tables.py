@@ -11,8 +11,8 @@ import pytest
 from psycopg.types.json import Jsonb
 
 from ledgerlink import db
+from ledgerlink.fulfilment.state import fulfilment
 from ledgerlink.shipstation.models import Order, OrderItem, Shipment, ShipmentItem
-from target_shipstation.fulfilment import fulfilment
 
 
 def test_reference_records_upsert_per_tenant_entity_and_id(clean_db: str) -> None:

@@ -13,6 +13,9 @@ drive through its public API. Errors answer 400/404 ``{"error": "..."}`` like th
 - ``POST /_sandbox/orders/{id}/cancel`` → the order, now ``cancelled``.
 - ``POST /_sandbox/orders/{id}/merge`` ``{"orderIds": [...]}`` → the surviving order.
 - ``POST /_sandbox/shipments/{id}/void`` → the voided label.
+- ``POST /_sandbox/shipments/{id}/deliver`` / ``POST /_sandbox/fulfillments/{id}/deliver``
+  ``{"deliveryDate"?}`` → the label / fulfillment, delivered (today by default). A label's
+  delivery is listed only under the ``label_delivery_date: listed`` setting (``delivery``).
 - ``GET /_sandbox/webhooks/deliveries`` → ``{"deliveries": [...]}``;
   ``POST /_sandbox/webhooks/drain`` waits for queued deliveries, then answers the same.
 - ``GET /_sandbox/summary`` → order counts per status, label and fulfillment counts.
@@ -31,7 +34,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from ledgerlink_sandbox.framework.service import ADMIN_PREFIX
-from ledgerlink_sandbox.shipstation import dataset, errors, shipping
+from ledgerlink_sandbox.shipstation import dataset, delivery, errors, shipping
 from ledgerlink_sandbox.shipstation.orders import ALL_STATUSES
 from ledgerlink_sandbox.shipstation.settings import DEFAULT_API_KEY, DEFAULT_API_SECRET
 from ledgerlink_sandbox.shipstation.store import Store
@@ -86,6 +89,8 @@ class AdminRoutes:
             (f"{p}/orders/{{orderId}}/cancel", self.cancel, "POST"),
             (f"{p}/orders/{{orderId}}/merge", self.merge, "POST"),
             (f"{p}/shipments/{{shipmentId}}/void", self.void, "POST"),
+            (f"{p}/shipments/{{shipmentId}}/deliver", self.deliver_label, "POST"),
+            (f"{p}/fulfillments/{{fulfillmentId}}/deliver", self.deliver_fulfillment, "POST"),
             (f"{p}/webhooks/deliveries", self.deliveries, "GET"),
             (f"{p}/webhooks/drain", self.drain, "POST"),
             (f"{p}/summary", self.summary, "GET"),
@@ -139,6 +144,19 @@ class AdminRoutes:
 
     async def void(self, request: Request) -> Response:
         return JSONResponse(shipping.void_label(self.store(), _int(request, "shipmentId")))
+
+    async def deliver_label(self, request: Request) -> Response:
+        body = await _body(request)
+        ident = _int(request, "shipmentId")
+        return JSONResponse(
+            delivery.deliver(self.store(), "label", ident, body.get("deliveryDate"))
+        )
+
+    async def deliver_fulfillment(self, request: Request) -> Response:
+        body = await _body(request)
+        ident = _int(request, "fulfillmentId")
+        answer = delivery.deliver(self.store(), "fulfillment", ident, body.get("deliveryDate"))
+        return JSONResponse(answer)
 
     async def deliveries(self, request: Request) -> Response:
         return JSONResponse({"deliveries": self.webhooks.snapshot()})

@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, Route
 
-from ledgerlink_sandbox.shipstation import errors, listing, shipping
+from ledgerlink_sandbox.shipstation import delivery, errors, listing, shipping
 from ledgerlink_sandbox.shipstation.gateway import Gateway
 from ledgerlink_sandbox.shipstation.settings import ShipStationSettings
 from ledgerlink_sandbox.shipstation.store import JSON, Event, Store
@@ -157,7 +157,10 @@ class ApiRoutes:
         store = self.store()
         query = listing.Query(request.query_params.multi_items())
         with store.lock:
-            rows = [(copy.deepcopy(r.data), r.batch, r.store_id) for r in store.labels.values()]
+            rows = [
+                (delivery.listed_label(store, r), r.batch, r.store_id)
+                for r in store.labels.values()
+            ]
         found = listing.filter_shipments(rows, query, self.settings)
         return errors.json_response(listing.page(found, "shipments", query, self.settings))
 

@@ -67,6 +67,11 @@ class ShipStationSettings:
     label_marks_order_shipped: Literal["first_label", "all_items"] = "first_label"
     # orderKey of split children: the parent's key (default) or a fresh generated one (UNVERIFIED).
     split_child_order_key: Literal["parent", "generated"] = "parent"
+    # A delivered label (``POST /_sandbox/shipments/{id}/deliver``): V1's shipment object has no
+    # delivery date (reference §2.4, only fulfillments carry ``deliveryDate``), so by default the
+    # delivery stays invisible to /shipments; ``listed`` adds ``deliveryDate`` to every label
+    # (null until delivered), for accounts or versions that may expose one (UNVERIFIED).
+    label_delivery_date: Literal["hidden", "listed"] = "hidden"
 
     # --- Webhooks (reference §2.7) ---
     # HTTP status of POST /webhooks/subscribe (docs say 200, the agritheory client checks 201).

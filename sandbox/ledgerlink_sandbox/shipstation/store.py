@@ -64,6 +64,10 @@ class ShipmentRow:
     data: JSON
     batch: str
     store_id: int
+    # The carrier's delivery date of a label (Pacific ``yyyy-mm-dd``). V1 label objects carry no
+    # delivery date, so it is listed only when ``label_delivery_date`` says so; fulfillments keep
+    # theirs in ``data["deliveryDate"]`` as documented.
+    delivered_on: str | None = None
 
 
 @dataclass

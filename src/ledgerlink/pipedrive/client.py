@@ -136,6 +136,31 @@ class PipedriveClient:
     def patch_deal(self, deal_id: int, body: Mapping[str, Any]) -> dict[str, Any]:
         return _data(self.http.request("PATCH", f"{V2}/deals/{deal_id}", body=body))
 
+    def deal(self, deal_id: int) -> dict[str, Any] | None:
+        """One deal, or ``None`` when it does not exist (any more) or was deleted."""
+        try:
+            found = _data(self.http.request("GET", f"{V2}/deals/{deal_id}"))
+        except PipedriveApiError as error:
+            if is_not_found(error):
+                return None
+            raise
+        return None if found.get("is_deleted") else found
+
+    def deal_notes(self, deal_id: int) -> Iterator[dict[str, Any]]:
+        """The deal's notes (v1, offset pages of 500), oldest first."""
+        start = 0
+        while True:
+            answer = self.http.request(
+                "GET",
+                f"{V1}/notes",
+                params={"deal_id": deal_id, "start": start, "limit": 500, "sort": "id ASC"},
+            )
+            yield from (n for n in answer.get("data") or [] if isinstance(n, dict))
+            more = ((answer.get("additional_data") or {}).get("pagination")) or {}
+            if not more.get("more_items_in_collection") or more.get("next_start") is None:
+                return
+            start = int(more["next_start"])
+
     def create_note(
         self,
         content: str,

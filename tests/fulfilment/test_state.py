@@ -9,8 +9,8 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ledgerlink.fulfilment.state import State, fulfilment, new_shipments, tracking_url
 from ledgerlink.shipstation.models import Order, OrderItem, Shipment, ShipmentItem
-from target_shipstation.fulfilment import State, fulfilment, new_shipments, tracking_url
 
 
 def order(order_id: int, number: str, *qty: int, status: str = "awaiting_shipment",

@@ -1,0 +1,87 @@
+"""Fifty plugin processes of one tenant asking for a QuickBooks token at the same moment.
+
+This is production on a busy tenant: many `meltano run`s and plugin processes start together on
+a stock PostgreSQL (max_connections 100) with the access token just expired. QuickBooks rotates
+the refresh token on every refresh and revokes the connection when a refresh token is presented
+twice, so exactly one of them may call the token endpoint each time, and every other one must
+get the token that call stored and hold no more than one database connection while it waits.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+
+import pytest
+
+from ledgerlink.tokens import TokenStore
+from tests.core import crowd
+from tests.core.conftest import QboSandbox
+
+pytestmark = pytest.mark.store
+PROCESSES = 50
+LAUNCHERS = 5
+ROUNDS = 7
+
+
+def test_fifty_processes_at_once_make_one_refresh_per_round(qbo: QboSandbox) -> None:
+    qbo.settings(
+        refresh_token_rotation="every_refresh",
+        old_refresh_token_after_rotation="immediate",
+        revoke_winner_on_reuse=True,
+        token_endpoint_delay_seconds=0.05,
+        rate_limit_per_second_realm_app=10_000,  # 50 API calls in the same second are the point
+        rate_limit_per_minute_realm=100_000,
+    )
+    qbo.connect(TokenStore(), crowd.TENANT)  # the sandbox clock is at wall time after reset
+    overlapping = _overlapping_requests(qbo)  # the sandbox counts since it started
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload([crowd.__name__])
+    shared = crowd.Round(
+        env={k: os.environ[k] for k in ("LEDGERLINK_DATABASE_URL", "LEDGERLINK_SECRET_KEY")},
+        sandbox_url=qbo.url,
+        realm=qbo.realm,
+        barrier=ctx.Barrier(PROCESSES + 1),
+        answers=ctx.Queue(),
+        rounds=ROUNDS,
+    )
+    started = time.monotonic()
+    launchers = [
+        ctx.Process(target=crowd.launch, args=(PROCESSES // LAUNCHERS, shared))
+        for _ in range(LAUNCHERS)
+    ]
+    for launcher in launchers:
+        launcher.start()
+    try:
+        for round_ in range(ROUNDS):
+            # Past the access token's expiry, for the store and the API alike.
+            qbo.http.post("/_sandbox/clock", json={"advance": 3700}).raise_for_status()
+            before = qbo.token_requests()
+            shared.barrier.wait(timeout=crowd.BARRIER_TIMEOUT)
+            if round_ == 0:
+                print(f"{PROCESSES} processes ready after {time.monotonic() - started:.1f} s")
+            got = [shared.answers.get(timeout=crowd.BARRIER_TIMEOUT) for _ in range(PROCESSES)]
+            calls = qbo.token_requests() - before
+            slowest = max(a.seconds for a in got)
+            print(f"round {round_}: {calls} token call(s), slowest caller {slowest:.2f} s")
+            assert [a.error for a in got if a.error] == [], f"round {round_}"
+            assert len({a.pid for a in got}) == PROCESSES, f"round {round_}"
+            assert calls == 1, f"round {round_}"
+            assert len({a.token for a in got}) == 1, f"round {round_}"
+            assert {a.api_status for a in got} == {200}, f"round {round_}"
+    finally:
+        shared.barrier.abort()  # callers still waiting for a round give up at once
+        deadline = time.monotonic() + 10
+        for launcher in launchers:
+            launcher.join(timeout=max(0.1, deadline - time.monotonic()))
+            if launcher.is_alive():
+                launcher.kill()
+    print(f"{PROCESSES} processes x {ROUNDS} rounds: {time.monotonic() - started:.1f} s")
+    assert TokenStore().connections(crowd.TENANT)[0].status == "active"
+    # Never a refresh token presented while a request carrying it was still being handled.
+    assert _overlapping_requests(qbo) == overlapping
+
+
+def _overlapping_requests(qbo: QboSandbox) -> int:
+    return int(qbo.http.get("/_sandbox/oauth/issued").json()["overlapping_requests"])

@@ -11,13 +11,18 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 import time
+from collections.abc import Iterator
 
+import psycopg
 import pytest
 
+from ledgerlink.db.sessions import ServerFull, is_full
 from ledgerlink.tokens import TokenStore
 from tests.core import crowd
 from tests.core.conftest import QboSandbox
+from tests.core.oauth_targets import expire_access_token
 
 pytestmark = pytest.mark.store
 PROCESSES = 50
@@ -85,3 +90,62 @@ def test_fifty_processes_at_once_make_one_refresh_per_round(qbo: QboSandbox) -> 
 
 def _overlapping_requests(qbo: QboSandbox) -> int:
     return int(qbo.http.get("/_sandbox/oauth/issued").json()["overlapping_requests"])
+
+
+@pytest.fixture
+def full_server(clean_db: str) -> Iterator[list[psycopg.Connection[tuple[object, ...]]]]:
+    """Every connection slot of the server taken (as by other processes); the test may close
+    some of them."""
+    held: list[psycopg.Connection[tuple[object, ...]]] = []
+    try:
+        while len(held) < 1000:
+            try:
+                held.append(psycopg.connect(clean_db, autocommit=True))
+            except psycopg.OperationalError as error:
+                assert is_full(error), error
+                break
+        yield held
+    finally:
+        for conn in held:
+            conn.close()
+
+
+def test_a_full_server_is_named_in_one_line_after_the_wait_never_a_hang(
+    qbo: QboSandbox,
+    clean_db: str,
+    full_server: list[psycopg.Connection[tuple[object, ...]]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("LEDGERLINK_DB_CONNECT_WAIT_SECONDS", "2")
+    started = time.monotonic()
+    with pytest.raises(ServerFull) as full:
+        TokenStore().access_token(crowd.TENANT, "quickbooks")
+    assert time.monotonic() - started < 10
+    message = str(full.value)
+    assert "\n" not in message
+    assert "too many clients" in message and "max_connections" in message
+
+
+def test_a_caller_waits_for_a_free_slot_on_a_full_server(
+    qbo: QboSandbox,
+    clean_db: str,
+    full_server: list[psycopg.Connection[tuple[object, ...]]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    full_server.pop().close()  # room to connect the tenant and expire its token
+    store = TokenStore()
+    grant = qbo.connect(store, crowd.TENANT)
+    expire_access_token(clean_db, crowd.TENANT)
+    full_server.append(psycopg.connect(clean_db, autocommit=True))
+    before = qbo.token_requests()
+    monkeypatch.setenv("LEDGERLINK_DB_CONNECT_WAIT_SECONDS", "30")
+    # Another process finishes a second later and its slot is free.
+    threading.Timer(1.0, full_server.pop().close).start()
+    fresh = store.access_token(crowd.TENANT, "quickbooks")
+    assert fresh != grant.access_token
+    assert qbo.token_requests() - before == 1
+    reply = qbo.http.get(
+        f"/v3/company/{qbo.realm}/companyinfo/{qbo.realm}",
+        headers={"Authorization": f"Bearer {fresh}", "Accept": "application/json"},
+    )
+    assert reply.status_code == 200

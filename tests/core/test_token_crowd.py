@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import queue
 import threading
 import time
 from collections.abc import Iterator
@@ -30,7 +31,7 @@ LAUNCHERS = 5
 ROUNDS = 7
 
 
-def test_fifty_processes_at_once_make_one_refresh_per_round(qbo: QboSandbox) -> None:
+def test_fifty_processes_at_once_make_one_refresh_per_round(qbo: QboSandbox, clean_db: str) -> None:
     qbo.settings(
         refresh_token_rotation="every_refresh",
         old_refresh_token_after_rotation="immediate",
@@ -51,6 +52,7 @@ def test_fifty_processes_at_once_make_one_refresh_per_round(qbo: QboSandbox) -> 
         answers=ctx.Queue(),
         rounds=ROUNDS,
     )
+    watcher = psycopg.connect(clean_db, autocommit=True)
     started = time.monotonic()
     launchers = [
         ctx.Process(target=crowd.launch, args=(PROCESSES // LAUNCHERS, shared))
@@ -66,16 +68,21 @@ def test_fifty_processes_at_once_make_one_refresh_per_round(qbo: QboSandbox) -> 
             shared.barrier.wait(timeout=crowd.BARRIER_TIMEOUT)
             if round_ == 0:
                 print(f"{PROCESSES} processes ready after {time.monotonic() - started:.1f} s")
-            got = [shared.answers.get(timeout=crowd.BARRIER_TIMEOUT) for _ in range(PROCESSES)]
+            got, most = _collect(shared, watcher)
             calls = qbo.token_requests() - before
             slowest = max(a.seconds for a in got)
-            print(f"round {round_}: {calls} token call(s), slowest caller {slowest:.2f} s")
+            print(
+                f"round {round_}: {calls} token call(s), slowest caller {slowest:.2f} s,"
+                f" at most {most} connection(s) per caller"
+            )
+            assert most == 1, f"round {round_}: a caller held {most} connections at once"
             assert [a.error for a in got if a.error] == [], f"round {round_}"
             assert len({a.pid for a in got}) == PROCESSES, f"round {round_}"
             assert calls == 1, f"round {round_}"
             assert len({a.token for a in got}) == 1, f"round {round_}"
             assert {a.api_status for a in got} == {200}, f"round {round_}"
     finally:
+        watcher.close()
         shared.barrier.abort()  # callers still waiting for a round give up at once
         deadline = time.monotonic() + 10
         for launcher in launchers:
@@ -86,6 +93,27 @@ def test_fifty_processes_at_once_make_one_refresh_per_round(qbo: QboSandbox) -> 
     assert TokenStore().connections(crowd.TENANT)[0].status == "active"
     # Never a refresh token presented while a request carrying it was still being handled.
     assert _overlapping_requests(qbo) == overlapping
+
+
+def _collect(
+    shared: crowd.Round, watcher: psycopg.Connection[tuple[object, ...]]
+) -> tuple[list[crowd.Answer], int]:
+    """Every caller's answer of a round, and the most connections one caller held meanwhile
+    (sampled from pg_stat_activity while the answers come in)."""
+    got: list[crowd.Answer] = []
+    most = 0
+    deadline = time.monotonic() + crowd.BARRIER_TIMEOUT
+    while len(got) < PROCESSES:
+        row = watcher.execute(
+            "SELECT coalesce(max(n), 0) FROM (SELECT count(*) AS n FROM pg_stat_activity"
+            " WHERE application_name LIKE 'caller-%' GROUP BY application_name) AS per_caller"
+        ).fetchone()
+        most = max(most, int(str(row[0])) if row else 0)
+        try:
+            got.append(shared.answers.get(timeout=0.02))
+        except queue.Empty:
+            assert time.monotonic() < deadline, f"{len(got)} of {PROCESSES} callers answered"
+    return got, most
 
 
 def _overlapping_requests(qbo: QboSandbox) -> int:

@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -329,38 +328,3 @@ def test_key_rotation_reseals_every_secret(
     assert "re-sealed 3 values" in rotated.stdout
     monkeypatch.delenv("LEDGERLINK_PREVIOUS_SECRET_KEYS")
     assert TokenStore().access_token(TENANT, "quickbooks") == grant.access_token
-
-
-def _ask(store: TokenStore, barrier: threading.Barrier, answers: list[str]) -> None:
-    barrier.wait()
-    try:
-        answers.append(store.access_token(TENANT, "quickbooks"))
-    except Exception as exc:
-        answers.append(f"error: {exc}")
-
-
-def test_fifty_callers_at_once_make_one_refresh_per_round(qbo: QboSandbox, clean_db: str) -> None:
-    """50 callers, each with its own TokenStore and so its own lock session, 7 rounds."""
-    qbo.settings(
-        refresh_token_rotation="every_refresh",
-        old_refresh_token_after_rotation="immediate",
-        revoke_winner_on_reuse=True,
-        token_endpoint_delay_seconds=0.05,
-    )
-    qbo.connect(TokenStore(), TENANT)
-    stores = [TokenStore() for _ in range(50)]
-    for round_ in range(7):
-        expire_access_token(clean_db)
-        before = qbo.token_requests()
-        barrier = threading.Barrier(len(stores))
-        answers: list[str] = []
-        threads = [threading.Thread(target=_ask, args=(s, barrier, answers)) for s in stores]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
-        assert len(answers) == 50 and len(set(answers)) == 1, f"round {round_}: {set(answers)}"
-        assert not answers[0].startswith("error"), answers[0]
-        assert qbo.token_requests() - before == 1, f"round {round_}"
-    assert TokenStore().connections(TENANT)[0].status == "active"
-    assert qbo.http.get("/_sandbox/oauth/issued").json()["overlapping_requests"] == 0

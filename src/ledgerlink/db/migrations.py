@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from importlib import resources
 
 import psycopg
+from psycopg.rows import tuple_row
+
+from ledgerlink.db import sessions
 
 log = logging.getLogger(__name__)
 
@@ -38,26 +41,43 @@ def available() -> list[Migration]:
 def upgrade(dsn: str) -> list[Migration]:
     """Apply the migrations the database lacks; return those applied (empty when up to date)."""
     applied: list[Migration] = []
-    with psycopg.connect(dsn, autocommit=True) as conn, conn.transaction():
-        # Even CREATE TABLE IF NOT EXISTS races between sessions, so it goes under the lock too.
-        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
-        conn.execute(
-            "CREATE TABLE IF NOT EXISTS ledgerlink_migrations ("
-            " version integer PRIMARY KEY, name text NOT NULL,"
-            " applied_at timestamptz NOT NULL DEFAULT now())"
-        )
-        done = {row[0] for row in conn.execute("SELECT version FROM ledgerlink_migrations")}
-        for migration in available():
-            if migration.version in done:
-                continue
-            log.info("Applying migration %04d %s", migration.version, migration.name)
-            conn.execute(migration.sql.encode())
-            conn.execute(
-                "INSERT INTO ledgerlink_migrations (version, name) VALUES (%s, %s)",
-                (migration.version, migration.name),
-            )
-            applied.append(migration)
+    with sessions.connect(dsn, row_factory=tuple_row) as conn:
+        # Up to date (every start but the first): no lock, so processes starting together do
+        # not queue for it, each holding a connection.
+        if _current(conn) >= max((m.version for m in available()), default=0):
+            return applied
+        with conn.transaction():
+            _apply(conn, applied)
     return applied
+
+
+def _current(conn: psycopg.Connection[tuple[object, ...]]) -> int:
+    exists = conn.execute("SELECT to_regclass('ledgerlink_migrations') IS NOT NULL").fetchone()
+    if not exists or not exists[0]:
+        return 0
+    row = conn.execute("SELECT coalesce(max(version), 0) FROM ledgerlink_migrations").fetchone()
+    return int(str(row[0])) if row else 0
+
+
+def _apply(conn: psycopg.Connection[tuple[object, ...]], applied: list[Migration]) -> None:
+    # Even CREATE TABLE IF NOT EXISTS races between sessions, so it goes under the lock too.
+    conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS ledgerlink_migrations ("
+        " version integer PRIMARY KEY, name text NOT NULL,"
+        " applied_at timestamptz NOT NULL DEFAULT now())"
+    )
+    done = {row[0] for row in conn.execute("SELECT version FROM ledgerlink_migrations")}
+    for migration in available():
+        if migration.version in done:
+            continue
+        log.info("Applying migration %04d %s", migration.version, migration.name)
+        conn.execute(migration.sql.encode())
+        conn.execute(
+            "INSERT INTO ledgerlink_migrations (version, name) VALUES (%s, %s)",
+            (migration.version, migration.name),
+        )
+        applied.append(migration)
 
 
 def current_version(dsn: str) -> int:

@@ -20,10 +20,8 @@ from typing import Any
 
 import httpx
 import psycopg
-from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
-from ledgerlink import db
 from ledgerlink.config import AppCredentials, Provider
 from ledgerlink.tokens import attempts, grants, rows
 from ledgerlink.tokens.credentials import Credentials
@@ -79,6 +77,7 @@ class Refresher:
 
     def run(
         self,
+        conn: Any,
         tenant: str,
         provider: Provider,
         *,
@@ -86,34 +85,30 @@ class Refresher:
         app: AppCredentials | None,
         always: bool = False,
     ) -> Credentials:
-        """Refresh under the lock (unless another process just did, or `always`)."""
-        with self._locked(tenant, provider) as conn:
+        """Refresh under the lock (unless another process just did, or `always`).
+
+        `conn` is a session of its own in autocommit mode (`ledgerlink.db.session`), never a
+        pooled connection: the lock is session-level so the attempt row can be committed before
+        the provider is called while the lock stays held, and a lock that outlives a transaction
+        must never go back into a pool. The server releases it when the session ends, including
+        when this process is killed.
+        """
+        with self._locked(conn, tenant, provider):
             return self._refresh_locked(conn, tenant, provider, rejected, app, always)
 
     @contextmanager
-    def _locked(self, tenant: str, provider: str) -> Iterator[Any]:
-        """A dedicated autocommit connection holding the session-level refresh lock.
-
-        Session-level rather than transaction-scoped, and not a pooled connection: the attempt row
-        must be committed before the provider is called while the lock stays held, and a lock
-        that outlives a transaction must never go back into a pool. The server releases it when
-        the connection closes, including when this process is killed.
-        """
-        url = db.dsn(self.database_url)
-        db.pool(url)  # applies migrations on first use
-        with psycopg.connect(url, autocommit=True, row_factory=dict_row) as conn:
-            conn.execute(
-                "SELECT pg_advisory_lock(hashtextextended(%s, 0))",
-                (rows.lock_key(tenant, provider),),
-            )
-            try:
-                yield conn
-            finally:
-                with suppress(psycopg.Error):
-                    conn.execute(
-                        "SELECT pg_advisory_unlock(hashtextextended(%s, 0))",
-                        (rows.lock_key(tenant, provider),),
-                    )
+    def _locked(self, conn: Any, tenant: str, provider: str) -> Iterator[None]:
+        key = (rows.lock_key(tenant, provider),)
+        # A waiter queues behind every other process of the tenant, however many: a server-wide
+        # lock_timeout or statement_timeout must not fail it for that.
+        conn.execute("SET lock_timeout = 0")
+        conn.execute("SET statement_timeout = 0")
+        conn.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0))", key)
+        try:
+            yield
+        finally:
+            with suppress(psycopg.Error):
+                conn.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", key)
 
     def _refresh_locked(
         self,

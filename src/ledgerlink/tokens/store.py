@@ -111,12 +111,15 @@ class TokenStore:
         request. `app` overrides the stored OAuth client id and secret.
         """
         refresher = self._refresher()
-        with db.connection(self.database_url) as conn:
+        # One connection of its own for the whole call, and nothing else: the unlocked read,
+        # then, if a refresh is due, the refresh lock on that same session. A plugin process
+        # waiting for the lock so holds one connection, and fifty of them fit a stock server.
+        with db.session(self.database_url) as conn:
             row = rows.select(conn, tenant, provider)
-        current = refresher.usable(row, rejected)
-        if current is not None:
-            return current
-        return refresher.run(tenant, provider, rejected=rejected, app=app)
+            current = refresher.usable(row, rejected)
+            if current is not None:
+                return current
+            return refresher.run(conn, tenant, provider, rejected=rejected, app=app)
 
     def access_token(self, tenant: str, provider: Provider, *, rejected: str | None = None) -> str:
         creds = self.credentials(tenant, provider, rejected=rejected)
@@ -127,7 +130,10 @@ class TokenStore:
 
     def refresh(self, tenant: str, provider: Provider) -> Credentials:
         """Refresh now, whatever the access token's expiry (the scheduled refresh job uses it)."""
-        return self._refresher().run(tenant, provider, rejected=None, app=None, always=True)
+        with db.session(self.database_url) as conn:
+            return self._refresher().run(
+                conn, tenant, provider, rejected=None, app=None, always=True
+            )
 
     def connections(self, tenant: str | None = None) -> list[Connection]:
         sql = f"SELECT {rows.COLUMNS} FROM connections"  # noqa: S608 - constant column list

@@ -58,6 +58,9 @@ class OAuthTarget:
 
     def __post_init__(self) -> None:
         self.http = httpx.Client(base_url=self.url, timeout=30)
+        # The sandbox counts overlaps since it started; a test sees only its own, so one
+        # overlap never fails every later case of the session.
+        self._overlaps_before = self._overlaps()
 
     # -- sandbox control ---------------------------------------------------------------------
 
@@ -71,6 +74,7 @@ class OAuthTarget:
     def reset(self) -> None:
         body = {"settings": True, "tokens": False, "clock": True}
         self.http.post("/_sandbox/reset", json=body).raise_for_status()
+        self._overlaps_before = self._overlaps()
 
     def token_requests(self) -> int:
         routes = self.http.get("/_sandbox/stats").json()["routes"]
@@ -83,9 +87,13 @@ class OAuthTarget:
     def access_tokens_issued(self) -> int:
         return sum(1 for item in self._issued()["issued"] if item["kind"] == "access_token")
 
-    def overlapping_requests(self) -> int:
-        """Refresh requests that reused a refresh token while it was being handled."""
+    def _overlaps(self) -> int:
         return int(self._issued()["overlapping_requests"])
+
+    def overlapping_requests(self) -> int:
+        """Refresh requests that reused a refresh token while it was being handled, during
+        this test."""
+        return self._overlaps() - self._overlaps_before
 
     def issued_values(self) -> set[str]:
         return {item["value"] for item in self._issued()["issued"]}

@@ -99,9 +99,7 @@ def test_an_incremental_run_with_one_changed_invoice_builds_it_from_kept_records
     assert len(order["items"]) == 4
 
 
-def test_history_before_the_cutoff_is_counted_and_never_sent(
-    ready: str, api: httpx.Client
-) -> None:
+def test_history_before_the_cutoff_is_counted_and_never_sent(ready: str, api: httpx.Client) -> None:
     ran = run_target({}, everything(invoice(), invoice("13", "1005")))  # default: connected today
     assert ran.report.held_back == 2 and ran.report.created == 0
     assert "2 held back by the history cutoff" in ran.report.lines()[0]
@@ -151,9 +149,7 @@ def test_a_void_cancels_the_open_order(ready: str, api: httpx.Client) -> None:
     ]
 
 
-def test_a_change_after_shipping_is_flagged_and_left_alone(
-    ready: str, api: httpx.Client
-) -> None:
+def test_a_change_after_shipping_is_flagged_and_left_alone(ready: str, api: httpx.Client) -> None:
     run_target(EARLY, everything(invoice()))
     [order] = orders(api)
     api.post(f"/_sandbox/orders/{order['orderId']}/status", json={"orderStatus": "shipped"})

@@ -6,8 +6,10 @@ Parametrized SQL only.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import psycopg
@@ -39,7 +41,7 @@ def write(
     for e in entries:
         if e.action not in ACTIONS:
             raise ValueError(f"audit action {e.action!r} is not one of {sorted(ACTIONS)}")
-        changed = None if e.changed is None else Jsonb(dict(e.changed))
+        changed = None if e.changed is None else jsonb(dict(e.changed))
         rows.append(
             (
                 run_id,
@@ -61,3 +63,19 @@ def write(
                 rows,
             )
     return len(rows)
+
+
+def _plain(value: Any) -> Any:
+    """JSON for values a Singer record carries: singer-sdk parses numbers as Decimal."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, default=_plain)
+
+
+def jsonb(value: Any) -> Jsonb:
+    """``value`` as a jsonb parameter, Singer records' decimals included."""
+    return Jsonb(value, dumps=dumps)

@@ -57,7 +57,9 @@ def decide(invoice: JSON, row: OrderRow | None, known: Known, settings: RunSetti
     try:
         admitted = settings.cutoff.admits(invoice)
     except InvoiceError as error:
-        return Decision(invoice, None, release, term, row=row, problem=str(error))
+        if release is not Release.CANCEL:
+            return Decision(invoice, None, release, term, row=row, problem=str(error))
+        admitted = True  # a deletion tombstone carries no date; it only resolves or cancels
     built: BuiltOrder | None = None
     paid_on: date | None = None
     if release in (Release.SHIP, Release.ORDER_UNPAID) and (admitted or row is not None):

@@ -20,6 +20,7 @@ class RunReport:
     failed: list[str] = field(default_factory=list)  # one reason per invoice
     flagged: list[str] = field(default_factory=list)  # changes ShipStation can no longer take
     create_requests: int = 0
+    retried: int = 0  # failed earlier, not sent by the tap again, decided again
 
     def lines(self) -> list[str]:
         verb = "would be " if self.dry_run else ""
@@ -31,6 +32,7 @@ class RunReport:
             f"{self.pending} pending payment, {self.held_back} held back by the history "
             f"cutoff{since}, {self.skipped} skipped, {len(self.failed)} failed, "
             f"{len(self.flagged)} flagged"
+            + (f" ({self.retried} earlier failures retried)" if self.retried else "")
         )
         return [
             head,

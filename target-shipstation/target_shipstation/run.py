@@ -105,6 +105,12 @@ class OrderRun:
                     store.save_references(
                         conn, self.tenant, entity, records.references[entity].values()
                     )
+            with db.connection(self.url) as conn:
+                kept = store.failed_invoices(conn, self.tenant, STREAM)
+            for ident, invoice in kept.items():
+                if ident not in records.invoices:  # a newer version arrived: that one counts
+                    records.invoices[ident] = invoice
+                    self.report.retried += 1
         decisions = self.decisions(records)
         by_action: dict[Action | None, list[Decision]] = {}
         for decision in decisions:
@@ -131,7 +137,11 @@ class OrderRun:
                 if d.action is None:
                     reason = d.problem or "refused"
                     self.report.failed.append(reason)
-                    entries.append(AuditEntry(STREAM, d.invoice_id, "fail", key, error=reason))
+                    entries.append(
+                        AuditEntry(
+                            STREAM, d.invoice_id, "fail", key, {"invoice": d.invoice}, reason
+                        )
+                    )
                 elif d.action is Action.HOLD:
                     self.report.held_back += 1
                 elif d.action is Action.NOOP:
@@ -212,7 +222,14 @@ class OrderRun:
                     self.report.failed.append(reason)
                     store.record_failed(conn, self.tenant, b.invoice_id, reason)
                     entries.append(
-                        AuditEntry(STREAM, b.invoice_id, "fail", b.order_key, error=reason)
+                        AuditEntry(
+                            STREAM,
+                            b.invoice_id,
+                            "fail",
+                            b.order_key,
+                            {"invoice": d.invoice},
+                            reason,
+                        )
                     )
             audit.write(conn, self.tenant, self.run_id, entries)
 
@@ -254,7 +271,7 @@ class OrderRun:
             store.record_failed(conn, self.tenant, d.invoice_id, reason)
             audit.write(
                 conn, self.tenant, self.run_id,
-                [AuditEntry(STREAM, d.invoice_id, "fail", None, error=reason)],
+                [AuditEntry(STREAM, d.invoice_id, "fail", None, {"invoice": d.invoice}, reason)],
             )  # fmt: skip
 
     def _update(self, d: Decision) -> None:

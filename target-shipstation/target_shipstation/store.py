@@ -16,8 +16,8 @@ from datetime import date
 from typing import Any
 
 import psycopg
-from psycopg.types.json import Jsonb
 
+from ledgerlink.audit import jsonb
 from target_shipstation.plan import Mapped
 
 Connection = psycopg.Connection[Any]
@@ -29,7 +29,7 @@ def save_references(
     conn: Connection, tenant: str, entity: str, records: Iterable[Mapping[str, Any]]
 ) -> int:
     rows = [
-        (tenant, entity, str(r["Id"]), Jsonb(dict(r)), r.get("Active") is not False)
+        (tenant, entity, str(r["Id"]), jsonb(dict(r)), r.get("Active") is not False)
         for r in records
         if r.get("Id") is not None
     ]
@@ -194,6 +194,25 @@ def record_status(
         " updated_at = now() WHERE tenant = %s AND qbo_invoice_id = %s",
         (order_status, note, tenant, invoice_id),
     )
+
+
+def failed_invoices(conn: Connection, tenant: str, stream: str) -> dict[str, dict[str, Any]]:
+    """Invoices whose last real decision was a failure, as they were then (the audit keeps the
+    record): retried on every run until they go through, even when the tap does not send them
+    again (an incremental run carries only changed invoices; the fix may be an item's SKU)."""
+    found = conn.execute(
+        """
+        SELECT source_key, action, changed -> 'invoice' AS invoice FROM (
+            SELECT DISTINCT ON (source_key) source_key, action, changed
+              FROM sync_audit
+             WHERE tenant = %s AND stream = %s AND NOT dry_run
+             ORDER BY source_key, id DESC
+        ) AS last
+        WHERE action = 'fail' AND changed ? 'invoice'
+        """,
+        (tenant, stream),
+    ).fetchall()
+    return {row["source_key"]: dict(row["invoice"]) for row in found}
 
 
 # --- pending invoices -----------------------------------------------------------------------------

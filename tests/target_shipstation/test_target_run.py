@@ -3,6 +3,7 @@ what it records, what it reports, and that it never orders an invoice twice."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -205,3 +206,47 @@ def test_creates_go_in_batches_of_one_hundred(ready: str, api: httpx.Client) -> 
 def test_a_stream_it_does_not_load_is_refused(ready: str) -> None:
     with pytest.raises(LedgerlinkError, match="does not load stream 'deals'"):
         run_target({}, messages({"deals": [{"Id": "1"}]}))
+
+
+def test_an_invoice_refused_for_its_data_is_retried_once_fixed_without_the_tap_resending_it(
+    ready: str, api: httpx.Client
+) -> None:
+    items = {**ITEMS, "14": {**ITEMS["14"], "Sku": None}}  # Sod has no SKU yet
+    lines = messages({"invoices": [invoice()], "customers": [customer_3()],
+                      "items": list(items.values()), "terms": TERMS})  # fmt: skip
+    ran = run_target(EARLY, lines)
+    assert len(ran.report.failed) == 1 and "SKU" in ran.report.failed[0]
+    assert orders(api) == []
+    ran = run_target(EARLY, messages({"items": [ITEMS["14"]]}))  # the SKU is set in QuickBooks
+    assert (ran.report.retried, ran.report.created) == (1, 1)
+    assert [o["orderNumber"] for o in orders(api)] == ["QB-acme-1004"]
+    ran = run_target(EARLY, messages({"items": [ITEMS["14"]]}))
+    assert (ran.report.retried, ran.report.created, ran.report.unchanged) == (0, 0, 0)
+
+
+def test_an_order_shipstation_refuses_is_recorded_failed_and_sent_again_next_run(
+    ready: str, api: httpx.Client
+) -> None:
+    body = json.dumps({"Message": "The request is invalid.", "ExceptionMessage": "Bad address"})
+    fault = {"kind": "status", "status": 400, "method": "POST", "path": "/orders/*", "count": 2,
+             "body": body, "content_type": "application/json"}  # fmt: skip
+    api.post("/_sandbox/faults", json=fault).raise_for_status()
+    ran = run_target(EARLY, everything(invoice()))
+    assert ran.report.created == 0 and len(ran.report.failed) == 1
+    [row] = rows(ready, "SELECT state, attempts, error FROM invoice_order_map")
+    assert row["state"] == "failed" and row["attempts"] == 1 and "QB-acme-1004" in row["error"]
+    api.delete("/_sandbox/faults")
+    ran = run_target(EARLY, messages({}))  # nothing new from the tap
+    assert ran.report.created == 1
+    assert len(orders(api)) == 1
+    assert rows(ready, "SELECT state, attempts, error FROM invoice_order_map") == [
+        {"state": "created", "attempts": 0, "error": None}
+    ]
+
+
+def test_a_deleted_invoice_cancels_its_order(ready: str, api: httpx.Client) -> None:
+    run_target(EARLY, everything(invoice()))
+    tombstone = {"Id": "12", "status": "Deleted", "_sdc_deleted_at": "2026-03-02T10:00:00Z"}
+    ran = run_target(EARLY, messages({"invoices": [tombstone]}))
+    assert ran.report.cancelled == 1 and not ran.report.failed
+    assert orders(api)[0]["orderStatus"] == "cancelled"

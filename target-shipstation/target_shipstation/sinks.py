@@ -7,6 +7,7 @@ dropped), naming the streams the target loads.
 
 from __future__ import annotations
 
+from datetime import date, datetime, time
 from typing import Any, Protocol
 
 from singer_sdk import RecordSink
@@ -36,7 +37,17 @@ class QuickBooksSink(RecordSink):
 
     @override
     def process_record(self, record: dict[str, Any], context: dict[str, Any]) -> None:
-        self._records.add(self.stream_name, record)
+        self._records.add(self.stream_name, as_sent(record))
+
+
+def as_sent(record: dict[str, Any]) -> dict[str, Any]:
+    """The record as the tap sent it: the SDK parses top-level date and date-time fields
+    (``TxnDate``, ``updated_at``), which the rules, the store and the audit read as ISO text,
+    like every nested date."""
+    return {
+        key: value.isoformat() if isinstance(value, date | datetime | time) else value
+        for key, value in record.items()
+    }
 
 
 class UnknownStreamSink(RecordSink):

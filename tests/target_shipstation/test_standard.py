@@ -91,7 +91,7 @@ class TargetReplaysRecordedQuickBooks(TargetFileTestTemplate):
     name = "recorded_quickbooks"
 
     @property
-    def singer_filepath(self) -> Path:  # type: ignore[override]
+    def singer_filepath(self) -> Path:
         return RECORDED
 
     def test(self) -> None:

@@ -26,9 +26,9 @@ from singer_sdk.testing import get_target_test_class
 from singer_sdk.testing.suites import SingerTestSuite
 from singer_sdk.testing.templates import TargetFileTestTemplate
 
-from target_shipstation.ship_rule import Release, ShipPolicy, term_name
 from target_shipstation.target import TargetShipStation
 from tests.shipstation.conftest import stats
+from tests.target_shipstation import expect
 from tests.target_shipstation.runner import REALM, TENANT
 
 FROZEN = datetime(2026, 11, 27, 18, 0, tzinfo=UTC)
@@ -57,27 +57,7 @@ def recorded(stream: str) -> list[dict[str, Any]]:
 
 
 def shippable() -> dict[str, dict[str, Any]]:
-    """Invoices the default rule orders (voided and deleted aside) that hold goods: an invoice
-    of services only has no parcel, so no order."""
-    terms = {t["Id"]: t for t in recorded("terms")}
-    items = {i["Id"]: i for i in recorded("items")}
-    return {
-        f"QB-{TENANT}-{inv['DocNumber']}": inv
-        for inv in recorded("invoices")
-        if ShipPolicy().release(inv, term_name(inv, terms)) in (Release.SHIP, Release.ORDER_UNPAID)
-        and has_goods(inv, items)
-    }
-
-
-def has_goods(invoice: dict[str, Any], items: dict[str, dict[str, Any]]) -> bool:
-    lines = list(invoice.get("Line") or [])
-    lines += [sub for line in lines for sub in (line.get("GroupLineDetail") or {}).get("Line", [])]
-    return any(
-        items.get(str(line["SalesItemLineDetail"]["ItemRef"]["value"]), {}).get("Type")
-        not in (None, "Service")
-        for line in lines
-        if line.get("DetailType") == "SalesItemLineDetail" and float(line.get("Amount") or 0) > 0
-    )
+    return expect.shippable(recorded("invoices"), recorded("terms"), recorded("items"), TENANT)
 
 
 def our_orders(api: httpx.Client) -> list[dict[str, Any]]:

@@ -3,6 +3,8 @@ what it records, what it reports, and that it never orders an invoice twice."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -12,9 +14,11 @@ import httpx
 import pytest
 
 from ledgerlink.errors import LedgerlinkError
+from ledgerlink.shipstation import ShipStationApiError
+from target_shipstation.target import TargetShipStation
 from tests.shipstation.conftest import stats
 from tests.target_shipstation.invoices import ITEMS, customer_3, invoice_12
-from tests.target_shipstation.runner import JSON, messages, rows, run_target
+from tests.target_shipstation.runner import JSON, REALM, TENANT, messages, rows, run_target
 
 FROZEN = datetime(2026, 3, 2, 18, 0, tzinfo=UTC)
 TERMS = [{"Id": "1", "Name": "Due on receipt"}, {"Id": "3", "Name": "Net 30"}]
@@ -250,3 +254,21 @@ def test_a_deleted_invoice_cancels_its_order(ready: str, api: httpx.Client) -> N
     ran = run_target(EARLY, messages({"invoices": [tombstone]}))
     assert ran.report.cancelled == 1 and not ran.report.failed
     assert orders(api)[0]["orderStatus"] == "cancelled"
+
+
+def test_an_outage_stops_the_run_without_releasing_state_and_the_next_run_resends(
+    ready: str, api: httpx.Client
+) -> None:
+    api.post("/_sandbox/faults", json={"kind": "status", "status": 503, "path": "/orders*"})
+    fast = {"max_retries": 1, "backoff_base_seconds": 0.01}
+    target = TargetShipStation(config={"tenant": TENANT, "realm_id": REALM, **fast, **EARLY})
+    stdout = io.StringIO()
+    lines = "".join(json.dumps(m) + "\n" for m in everything(invoice()))
+    with contextlib.redirect_stdout(stdout), pytest.raises(ShipStationApiError, match="503"):
+        target.listen(io.StringIO(lines))
+    assert stdout.getvalue() == ""  # no state: the tap will send the invoice again
+    assert rows(ready, "SELECT state FROM invoice_order_map") == [{"state": "submitting"}]
+    api.delete("/_sandbox/faults")
+    ran = run_target(EARLY, everything(invoice()))
+    assert ran.report.created == 1 and len(ran.states) == 1
+    assert len(orders(api)) == 1

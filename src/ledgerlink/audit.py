@@ -82,3 +82,53 @@ def dumps(value: Any) -> str:
 def jsonb(value: Any) -> Jsonb:
     """``value`` as a jsonb parameter, Singer records' decimals included."""
     return Jsonb(value, dumps=dumps)
+
+
+# --- retries and replays ------------------------------------------------------------------------
+# A target that cannot re-read a source record on demand keeps it in its decisions' ``changed``
+# under RECORD; the latest decision of a record being a ``fail``, or a replay a person asked for,
+# makes the target decide that record again on its next run.
+RECORD = "record"
+REPLAY = "replay"
+
+
+@dataclass(frozen=True)
+class Retry:
+    source_key: str
+    record: dict[str, Any]
+    replay: bool  # asked for by a person: sent even if unchanged
+
+
+def to_retry(conn: psycopg.Connection[Any], tenant: str, stream: str) -> list[Retry]:
+    """The records whose latest decision was a failure or a replay request (dry runs aside)."""
+    found = conn.execute(
+        """
+        SELECT source_key, changed -> %s AS record, changed ? %s AS replay FROM (
+            SELECT DISTINCT ON (source_key) source_key, action, changed
+              FROM sync_audit
+             WHERE tenant = %s AND stream = %s AND NOT dry_run
+             ORDER BY source_key, id DESC
+        ) AS last
+        WHERE (action = 'fail' OR changed ? %s) AND changed ? %s
+        """,
+        (RECORD, REPLAY, tenant, stream, REPLAY, RECORD),
+    ).fetchall()
+    return [Retry(row["source_key"], dict(row["record"]), bool(row["replay"])) for row in found]
+
+
+def request_replay(
+    conn: psycopg.Connection[Any], tenant: str, stream: str, source_key: str, run_id: str
+) -> dict[str, Any] | None:
+    """Queue one record for its target's next run, as last received; None when no decision
+    about it kept the record."""
+    row = conn.execute(
+        "SELECT changed -> %s AS record FROM sync_audit WHERE tenant = %s AND stream = %s"
+        " AND source_key = %s AND changed ? %s ORDER BY id DESC LIMIT 1",
+        (RECORD, tenant, stream, source_key, RECORD),
+    ).fetchone()
+    if row is None:
+        return None
+    record = dict(row["record"])
+    entry = AuditEntry(stream, source_key, "skip", changed={RECORD: record, REPLAY: True})
+    write(conn, tenant, run_id, [entry])
+    return record

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 
 from ledgerlink import audit, db
-from ledgerlink.audit import AuditEntry
+from ledgerlink.audit import RECORD, AuditEntry
 from ledgerlink.shipstation import (
     BULK_MAX,
     Category,
@@ -61,6 +61,7 @@ class OrderRun:
         self.url = database_url
         self.run_id = run_id
         self.report = RunReport(dry_run=settings.dry_run, cutoff=settings.cutoff.since)
+        self.retried: set[str] = set()  # invoices decided again from the audit
 
     @property
     def client(self) -> ShipStationClient:
@@ -106,11 +107,13 @@ class OrderRun:
                         conn, self.tenant, entity, records.references[entity].values()
                     )
             with db.connection(self.url) as conn:
-                kept = store.failed_invoices(conn, self.tenant, STREAM)
-            for ident, invoice in kept.items():
-                if ident not in records.invoices:  # a newer version arrived: that one counts
-                    records.invoices[ident] = invoice
-                    self.report.retried += 1
+                for retry in store.invoices_to_retry(conn, self.tenant, STREAM):
+                    if retry.replay:  # a person asked: send the order even if unchanged
+                        store.forget_digest(conn, self.tenant, retry.source_key)
+                    if retry.source_key not in records.invoices:  # a newer version wins
+                        records.invoices[retry.source_key] = retry.record
+                        self.retried.add(retry.source_key)
+                        self.report.retried += 1
         decisions = self.decisions(records)
         by_action: dict[Action | None, list[Decision]] = {}
         for decision in decisions:
@@ -138,12 +141,13 @@ class OrderRun:
                     reason = d.problem or "refused"
                     self.report.failed.append(reason)
                     entries.append(
-                        AuditEntry(
-                            STREAM, d.invoice_id, "fail", key, {"invoice": d.invoice}, reason
-                        )
+                        AuditEntry(STREAM, d.invoice_id, "fail", key, {RECORD: d.invoice}, reason)
                     )
                 elif d.action is Action.HOLD:
                     self.report.held_back += 1
+                    if d.invoice_id in self.retried:  # answered: not retried again
+                        held = {"held_back": f"dated before {self.settings.cutoff.since}"}
+                        entries.append(AuditEntry(STREAM, d.invoice_id, "skip", key, held))
                 elif d.action is Action.NOOP:
                     self.report.unchanged += 1
                     entries.append(AuditEntry(STREAM, d.invoice_id, "noop", key))
@@ -213,7 +217,9 @@ class OrderRun:
                     )  # fmt: skip
                     store.resolve(conn, self.tenant, b.invoice_id)
                     target = str(result.order_id)
-                    entries.append(AuditEntry(STREAM, b.invoice_id, "create", target))
+                    entries.append(
+                        AuditEntry(STREAM, b.invoice_id, "create", target, {RECORD: d.invoice})
+                    )
                 else:
                     reason = (
                         f"ShipStation refused the order {b.order_number} for "
@@ -227,7 +233,7 @@ class OrderRun:
                             b.invoice_id,
                             "fail",
                             b.order_key,
-                            {"invoice": d.invoice},
+                            {RECORD: d.invoice},
                             reason,
                         )
                     )
@@ -271,7 +277,7 @@ class OrderRun:
             store.record_failed(conn, self.tenant, d.invoice_id, reason)
             audit.write(
                 conn, self.tenant, self.run_id,
-                [AuditEntry(STREAM, d.invoice_id, "fail", None, {"invoice": d.invoice}, reason)],
+                [AuditEntry(STREAM, d.invoice_id, "fail", None, {RECORD: d.invoice}, reason)],
             )  # fmt: skip
 
     def _update(self, d: Decision) -> None:
@@ -302,7 +308,10 @@ class OrderRun:
                 items_ordered=d.built.items_ordered, order_number=d.built.order_number,
             )  # fmt: skip
             store.resolve(conn, self.tenant, d.invoice_id)
-            changed = {"orderStatus": {"before": before, "after": updated.status}}
+            changed = {
+                "orderStatus": {"before": before, "after": updated.status},
+                RECORD: d.invoice,
+            }
             audit.write(
                 conn, self.tenant, self.run_id,
                 [AuditEntry(STREAM, d.invoice_id, "update", str(updated.order_id), changed)],

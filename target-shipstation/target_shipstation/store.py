@@ -17,6 +17,7 @@ from typing import Any
 
 import psycopg
 
+from ledgerlink import audit
 from ledgerlink.audit import jsonb
 from target_shipstation.plan import Mapped
 
@@ -196,23 +197,20 @@ def record_status(
     )
 
 
-def failed_invoices(conn: Connection, tenant: str, stream: str) -> dict[str, dict[str, Any]]:
-    """Invoices whose last real decision was a failure, as they were then (the audit keeps the
-    record): retried on every run until they go through, even when the tap does not send them
+def invoices_to_retry(conn: Connection, tenant: str, stream: str) -> list[audit.Retry]:
+    """Invoices whose last decision was a failure (or a replay a person asked for), as they were
+    then: decided again on every run until they go through, even when the tap does not send them
     again (an incremental run carries only changed invoices; the fix may be an item's SKU)."""
-    found = conn.execute(
-        """
-        SELECT source_key, action, changed -> 'invoice' AS invoice FROM (
-            SELECT DISTINCT ON (source_key) source_key, action, changed
-              FROM sync_audit
-             WHERE tenant = %s AND stream = %s AND NOT dry_run
-             ORDER BY source_key, id DESC
-        ) AS last
-        WHERE action = 'fail' AND changed ? 'invoice'
-        """,
-        (tenant, stream),
-    ).fetchall()
-    return {row["source_key"]: dict(row["invoice"]) for row in found}
+    return audit.to_retry(conn, tenant, stream)
+
+
+def forget_digest(conn: Connection, tenant: str, invoice_id: str) -> None:
+    """A replay: the next decision sends the order body even if unchanged."""
+    conn.execute(
+        "UPDATE invoice_order_map SET payload_digest = NULL, updated_at = now()"
+        " WHERE tenant = %s AND qbo_invoice_id = %s",
+        (tenant, invoice_id),
+    )
 
 
 # --- pending invoices -----------------------------------------------------------------------------

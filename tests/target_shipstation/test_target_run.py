@@ -12,7 +12,9 @@ from typing import Any
 
 import httpx
 import pytest
+from click.testing import CliRunner
 
+from ledgerlink.cli import main
 from ledgerlink.errors import LedgerlinkError
 from ledgerlink.shipstation import ShipStationApiError
 from target_shipstation.target import TargetShipStation
@@ -272,3 +274,21 @@ def test_an_outage_stops_the_run_without_releasing_state_and_the_next_run_resend
     ran = run_target(EARLY, everything(invoice()))
     assert ran.report.created == 1 and len(ran.states) == 1
     assert len(orders(api)) == 1
+
+
+def test_a_replay_sends_the_invoice_again_on_the_next_run(ready: str, api: httpx.Client) -> None:
+    run_target(EARLY, everything(invoice()))
+    [order] = orders(api)
+    api.post(f"/_sandbox/orders/{order['orderId']}/status", json={"orderStatus": "on_hold"})
+    cli = CliRunner()
+    done = cli.invoke(main, ["replay", "--tenant", TENANT, "invoice", "12"])
+    assert done.exit_code == 0 and "Invoice 1004 (QuickBooks id 12) is queued" in done.output
+    ran = run_target(EARLY, messages({}))  # the tap has nothing new
+    assert (ran.report.retried, ran.report.updated) == (1, 1)
+    assert orders(api)[0]["orderStatus"] == "awaiting_shipment"  # the invoice's, again
+    ran = run_target(EARLY, messages({}))  # once
+    assert (ran.report.retried, ran.report.updated) == (0, 0)
+
+    unknown = cli.invoke(main, ["replay", "--tenant", TENANT, "invoice", "999"])
+    assert unknown.exit_code == 1
+    assert "has not seen QuickBooks invoice 999 of tenant 'acme'" in unknown.output

@@ -198,6 +198,7 @@ class OrderRun:
                 order_number=b.order_number,
                 realm_id=self.settings.order.realm_id,
                 items_ordered=b.items_ordered,
+                customer_id=(d.invoice.get("CustomerRef") or {}).get("value"),
             )
             for d, b in zip(batch, built, strict=True)
         ]

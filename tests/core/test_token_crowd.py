@@ -14,11 +14,17 @@ import os
 import queue
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 
 import psycopg
 import pytest
+from psycopg import sql
+from psycopg.conninfo import make_conninfo
+from psycopg.rows import tuple_row
 
+from ledgerlink import db
+from ledgerlink.db import sessions
 from ledgerlink.db.sessions import ServerFull, is_full
 from ledgerlink.tokens import TokenStore
 from tests.core import crowd
@@ -120,22 +126,51 @@ def _overlapping_requests(qbo: QboSandbox) -> int:
     return int(qbo.http.get("/_sandbox/oauth/issued").json()["overlapping_requests"])
 
 
+SLOTS = 4  # the connection limit of the role the full-server tests connect as
+
+
 @pytest.fixture
-def full_server(clean_db: str) -> Iterator[list[psycopg.Connection[tuple[object, ...]]]]:
-    """Every connection slot of the server taken (as by other processes); the test may close
-    some of them."""
+def full_server(
+    clean_db: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[list[psycopg.Connection[tuple[object, ...]]]]:
+    """The store reached as a role whose every connection slot is taken (as by other
+    processes); the test may close some of them. A role's connection limit refuses a connection
+    as a full server does (SQLSTATE 53300) without starving the other tests that share the
+    server (superusers are exempt from it, so the role is an ordinary one)."""
+    role = f"ll_full_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(clean_db, autocommit=True) as admin:
+        admin.execute(
+            sql.SQL("CREATE ROLE {} LOGIN CONNECTION LIMIT {}").format(
+                sql.Identifier(role), sql.Literal(SLOTS)
+            )
+        )
+        for grant in (
+            "GRANT ALL ON ALL TABLES IN SCHEMA public TO {}",
+            "GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO {}",
+        ):
+            admin.execute(sql.SQL(grant).format(sql.Identifier(role)))
+    limited = make_conninfo(clean_db, user=role)
+    monkeypatch.setenv("LEDGERLINK_DATABASE_URL", limited)
     held: list[psycopg.Connection[tuple[object, ...]]] = []
     try:
-        while len(held) < 1000:
+        while len(held) < SLOTS + 1:
             try:
-                held.append(psycopg.connect(clean_db, autocommit=True))
+                held.append(psycopg.connect(limited, autocommit=True))
             except psycopg.OperationalError as error:
                 assert is_full(error), error
                 break
+        assert len(held) == SLOTS
         yield held
     finally:
         for conn in held:
             conn.close()
+        with psycopg.connect(clean_db, autocommit=True) as admin:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %s",
+                (role,),
+            )
+            admin.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(role)))
+            admin.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
 
 
 def test_a_full_server_is_named_in_one_line_after_the_wait_never_a_hang(
@@ -151,7 +186,7 @@ def test_a_full_server_is_named_in_one_line_after_the_wait_never_a_hang(
     assert time.monotonic() - started < 10
     message = str(full.value)
     assert "\n" not in message
-    assert "too many clients" in message and "max_connections" in message
+    assert "too many connections for role" in message and "max_connections" in message
 
 
 def test_a_caller_waits_for_a_free_slot_on_a_full_server(
@@ -164,7 +199,10 @@ def test_a_caller_waits_for_a_free_slot_on_a_full_server(
     store = TokenStore()
     grant = qbo.connect(store, crowd.TENANT)
     expire_access_token(clean_db, crowd.TENANT)
-    full_server.append(psycopg.connect(clean_db, autocommit=True))
+    db.close()  # the connect was another process's: its pooled connection is gone
+    # Taken again (the store's session may take a moment to leave the server).
+    again = sessions.connect(os.environ["LEDGERLINK_DATABASE_URL"], wait=10, row_factory=tuple_row)
+    full_server.append(again)
     before = qbo.token_requests()
     monkeypatch.setenv("LEDGERLINK_DB_CONNECT_WAIT_SECONDS", "30")
     # Another process finishes a second later and its slot is free.

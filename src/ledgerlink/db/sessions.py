@@ -30,8 +30,13 @@ log = logging.getLogger(__name__)
 DEFAULT_CONNECT_WAIT = 60.0
 _BACKOFF = Backoff(base=0.05, cap=2.0)
 # What PostgreSQL says when every slot is taken (SQLSTATE 53300; a failed connection carries no
-# SQLSTATE in psycopg, only the server's text).
-_FULL = ("too many clients", "remaining connection slots are reserved")
+# SQLSTATE in psycopg, only the server's text): the server's max_connections, or the connection
+# limit of the database or the role.
+_FULL = (
+    "too many clients",
+    "remaining connection slots are reserved",
+    "too many connections for",
+)
 
 
 class ServerFull(LedgerlinkError):
@@ -64,13 +69,25 @@ def connect(dsn: str, *, wait: float | None = None, **kwargs: Any) -> psycopg.Co
             tries += 1
             left = deadline - time.monotonic()
             if left <= 0:
+                said = _said(error)
                 msg = (
-                    f"PostgreSQL refused every new connection for {limit:.0f} s: too many clients"
-                    " (its max_connections is reached); raise max_connections on the server or"
-                    " run fewer ledgerlink processes at once"
+                    f"PostgreSQL refused every new connection for {limit:.0f} s ({said}):"
+                    " raise the server's max_connections (or the connection limit of the"
+                    " database or role) or run fewer ledgerlink processes at once"
                 )
                 raise ServerFull(msg) from None
             pause = min(left, _BACKOFF.delay(tries))
             if tries == 1:
-                log.info("PostgreSQL is full (max_connections); waiting for a free connection")
+                log.info("PostgreSQL is full (%s); waiting for a free connection", _said(error))
             time.sleep(pause)
+
+
+def _said(error: psycopg.OperationalError) -> str:
+    """The server's own words, e.g. 'sorry, too many clients already'."""
+    text = str(error)
+    for marker in _FULL:
+        at = text.find(marker)
+        if at >= 0:
+            start = text.rfind(":", 0, at) + 1
+            return text[start:].split("\n", 1)[0].strip()
+    return text.splitlines()[0] if text else "full"

@@ -25,9 +25,7 @@ def run_ledgerlink(
     command's last line (its one-line error) when it exits non-zero."""
     command = [ledgerlink_executable(), *args]
     context.log.info(f"ledgerlink {' '.join(args)}")
-    done = subprocess.run(
-        command, capture_output=True, text=True, timeout=timeout, check=False
-    )
+    done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
     lines = [line for line in (done.stdout + done.stderr).splitlines() if line.strip()]
     for line in lines:
         context.log.info(line)

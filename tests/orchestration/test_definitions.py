@@ -32,7 +32,11 @@ def test_the_definitions_load_with_every_job_schedule_sensor_and_check() -> None
         "shipment_status_every_15_minutes",
         "token_keepalive_every_30_minutes",
     }
-    assert {s.name for s in defs.sensors or []} == {"tenant_discovery"}
+    sensors = {s.name: s for s in defs.sensors or []}
+    assert set(sensors) == {"tenant_discovery", "paid_invoices"}
+    assert sensors["paid_invoices"].minimum_interval_seconds == 300
+    assert sensors["paid_invoices"].default_status == dg.DefaultSensorStatus.RUNNING
+    assert sensors["paid_invoices"].job_name == "ship_invoices"
     graph = defs.resolve_asset_graph()
     assert dg.AssetCheckKey(dg.AssetKey(["ledgerlink", "connections"]), "no_reconnect_due") in (
         graph.asset_check_keys

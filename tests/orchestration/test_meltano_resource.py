@@ -70,7 +70,7 @@ def test_a_dead_runs_lock_is_forced_when_no_other_run_holds_the_job(
     fake = FakeMeltano(tmp_path, "already-running", "success")
     result = _materialize(instance, fake)
     assert result.success
-    assert [("--force" in c["args"]) for c in fake.calls()] == [False, True]  # type: ignore[operator]
+    assert [("--force" in c["args"]) for c in fake.calls()] == [False, True]
     run = instance.get_run_by_id(result.run_id)
     assert run is not None and run.tags["meltano/raw-quickbooks"] == "acme"
 

@@ -38,7 +38,7 @@ def row_counts(table: str, tenant: str, database_url: str | None = None) -> dict
     """`{"rows": 12, "linked": 10, ...}` for the tenant's rows of `table`."""
     counts = _COUNTS[table]
     columns = sql.SQL(", ").join(
-        sql.SQL("count(*) FILTER (WHERE {}) AS {}").format(sql.SQL(cond), sql.Identifier(name))  # type: ignore[arg-type]
+        sql.SQL("count(*) FILTER (WHERE {}) AS {}").format(sql.SQL(cond), sql.Identifier(name))
         for name, cond in counts.items()
     )
     query = sql.SQL("SELECT {} FROM {} WHERE tenant = %s").format(columns, sql.Identifier(table))

@@ -2,7 +2,14 @@
 
 import dagster as dg
 
-from ledgerlink_orchestration.assets import connections, crm, fulfilment, pipedrive, quickbooks
+from ledgerlink_orchestration.assets import (
+    backfills,
+    connections,
+    crm,
+    fulfilment,
+    pipedrive,
+    quickbooks,
+)
 from ledgerlink_orchestration.checks import CHECKS
 from ledgerlink_orchestration.jobs import JOBS
 from ledgerlink_orchestration.resources import resources
@@ -15,6 +22,7 @@ defs = dg.Definitions(
         *pipedrive.ASSETS,
         *crm.ASSETS,
         *fulfilment.ASSETS,
+        *backfills.ASSETS,
         *connections.ASSETS,
     ],
     asset_checks=CHECKS,

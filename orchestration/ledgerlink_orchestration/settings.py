@@ -32,6 +32,8 @@ class Settings:
     token_fresh_minutes: int = 10
     # Warn when someone must reconnect within this many days (rolling or hard refresh expiry).
     reconnect_warn_days: int = 14
+    # An invoice waiting this many days for its payment shows as a warning.
+    pending_warn_days: int = 14
     # The first day a backfill can pick (its daily partitions start here).
     backfill_start_date: str = "2024-01-01"
     # How often the sensor looks for tenants in the `connections` table.

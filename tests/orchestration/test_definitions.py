@@ -38,9 +38,16 @@ def test_the_definitions_load_with_every_job_schedule_sensor_and_check() -> None
     assert sensors["paid_invoices"].default_status == dg.DefaultSensorStatus.RUNNING
     assert sensors["paid_invoices"].job_name == "ship_invoices"
     graph = defs.resolve_asset_graph()
-    assert dg.AssetCheckKey(dg.AssetKey(["ledgerlink", "connections"]), "no_reconnect_due") in (
-        graph.asset_check_keys
-    )
+    checks = {(k.asset_key.to_user_string(), k.name) for k in graph.asset_check_keys}
+    assert checks >= {
+        ("ledgerlink/connections", "no_reconnect_due"),
+        ("ledgerlink/customer_org_map", "one_organization_per_customer"),
+        ("ledgerlink/customer_org_map", "every_active_customer_mapped"),
+        ("ledgerlink/invoice_order_map", "no_invoice_with_two_orders"),
+        ("ledgerlink/pending_invoices", "no_old_pending_invoices"),
+        ("crm/organizations", "pipedrive_budget_not_reached"),
+        ("crm/money", "pipedrive_budget_not_reached"),
+    }
 
 
 def test_raw_copies_descend_from_their_sources_and_run_in_their_api_pool() -> None:
@@ -90,10 +97,17 @@ def test_lineage_runs_from_quickbooks_and_pipedrive_to_organizations_links_order
         "fulfilment/orders": {"shipstation"},
         "fulfilment/shipments": {"shipstation"},
     }
-    for node in graph.asset_nodes:
-        if node.is_materializable and node.key != dg.AssetKey(["ledgerlink", "connections"]):
-            assert node.description and node.group_name != "default", node.key
-            assert node.partitions_def == dg.DynamicPartitionsDefinition(name="tenants")
+    # Every materializable asset but the token keep-alive and the backfills is per tenant.
+    per_tenant = [
+        node
+        for node in graph.asset_nodes
+        if node.is_materializable
+        and node.key.path[0] != "backfill"
+        and node.key != dg.AssetKey(["ledgerlink", "connections"])
+    ]
+    for node in per_tenant:
+        assert node.description and node.group_name != "default", node.key
+        assert node.partitions_def == dg.DynamicPartitionsDefinition(name="tenants")
 
 
 # Fails until the target helpers' meltano.yml jobs (customers-to-pipedrive, deals-to-links,

@@ -77,6 +77,7 @@ def test_every_backfill_runs_as_one_run_per_range() -> None:
         "customers_to_pipedrive",
         "money_to_pipedrive",
         "invoices_to_shipstation",
+        "raw_quickbooks",
     }
     for node in backfills:
         assert node.backfill_policy == dg.BackfillPolicy.single_run()

@@ -22,7 +22,7 @@ from typing import Any
 
 import dagster as dg
 
-from ledgerlink_orchestration.assets import crm, fulfilment
+from ledgerlink_orchestration.assets import crm, fulfilment, quickbooks
 from ledgerlink_orchestration.meltano import MeltanoResource
 from ledgerlink_orchestration.partitions import TENANTS
 from ledgerlink_orchestration.settings import SETTINGS
@@ -114,7 +114,10 @@ def _backfill_asset(
 
 BACKFILLS = [
     backfill_asset(
-        "customers-to-pipedrive", "customers_to_pipedrive", crm.customers_to_pipedrive, "pipedrive"
+        "customers-to-pipedrive",
+        "customers_to_pipedrive",
+        crm.customers_to_pipedrive,
+        "pipedrive",
     ),
     backfill_asset("money-to-pipedrive", "money_to_pipedrive", crm.money_to_pipedrive, "pipedrive"),
     backfill_asset(
@@ -123,5 +126,6 @@ BACKFILLS = [
         fulfilment.invoices_to_shipstation,
         "shipstation",
     ),
+    backfill_asset("raw-quickbooks", "raw_quickbooks", quickbooks.raw_quickbooks, "quickbooks"),
 ]
 ASSETS = BACKFILLS

@@ -87,8 +87,10 @@ class MeltanoResource(dg.ConfigurableResource):  # type: ignore[type-arg]
         env: Mapping[str, str] | None = None,
     ) -> RunSummary:
         """Run `job` (a meltano.yml job or blocks) for `tenant`; dg.Failure with the plugin's
-        own one-line error when it fails. `state_id_suffix` (default: the tenant) picks the
-        Meltano state and lock; `env` adds variables (plugin settings) for this run."""
+        own one-line error when it fails. A stop at the Pipedrive token reserve (exit status 75
+        and the plugin's stop line) is not a failure: the summary says it (`budget_stop`).
+        `state_id_suffix` (default: the tenant) picks the Meltano state and lock; `env` adds
+        variables (plugin settings) for this run."""
         project = MeltanoProject.find(self.project_dir)
         self._claim(context, job, tenant)
         invocation = _Invocation(job, tenant, tuple(args), state_id_suffix or tenant, env or {})
@@ -106,7 +108,9 @@ class MeltanoResource(dg.ConfigurableResource):  # type: ignore[type-arg]
                 "other Dagster run holds it: running again with --force"
             )
             summary = self._run_once(context, project, invocation, force=True)
-        if not summary.succeeded:
+        if summary.stopped_at_budget_reserve:
+            context.log.warning(f"stopped at the Pipedrive token reserve: {summary.budget_stop}")
+        elif not summary.succeeded:
             raise dg.Failure(description=summary.error_line(), metadata=summary.metadata())
         return summary
 

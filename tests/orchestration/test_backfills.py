@@ -9,8 +9,14 @@ from pathlib import Path
 
 import dagster as dg
 
-from ledgerlink_orchestration.assets.backfills import TENANT_DAYS, ranges
+from ledgerlink_orchestration.assets.backfills import (
+    TENANT_DAYS,
+    backfill_env,
+    quickbooks_taps,
+    ranges,
+)
 from ledgerlink_orchestration.definitions import defs
+from ledgerlink_orchestration.meltano import setting_variable
 from tests.orchestration.fake_meltano import FakeMeltano
 
 KEY = dg.AssetKey(["backfill", "invoices_to_shipstation"])
@@ -50,9 +56,11 @@ def test_a_partition_range_is_one_run_per_tenant_carrying_the_range(
         ]
         env = call["env"]
         assert env["LEDGERLINK_TENANT"] == tenant
-        assert env["TAP_QUICKBOOKS_START_DATE"] == "2026-11-01T00:00:00Z"
-        maps = json.loads(env["TAP_QUICKBOOKS_STREAM_MAPS"])
-        assert maps["invoices"] == {"__filter__": "updated_at < '2026-11-04'"}
+        # The job's QuickBooks tap, or the plugin meltano.yml derives from it for the job.
+        for tap in quickbooks_taps(fake.resource(), "invoices-to-shipstation"):
+            assert env[setting_variable(tap, "start_date")] == "2026-11-01T00:00:00Z"
+            maps = json.loads(env[setting_variable(tap, "stream_maps")])
+            assert maps["invoices"] == {"__filter__": "updated_at < '2026-11-04'"}
     materializations = result.asset_materializations_for_node("backfill__invoices_to_shipstation")
     assert {m.partition for m in materializations} == set(keys)
     ranges_seen = materializations[0].metadata["ranges"].value
@@ -68,6 +76,13 @@ def test_ranges_group_days_by_tenant() -> None:
         "globex": (date(2026, 3, 2), date(2026, 3, 2)),
     }
     assert TENANT_DAYS.partition_dimension_names == ["day", "tenant"]
+
+
+def test_a_plugin_inheriting_from_the_tap_gets_the_range_under_its_own_name() -> None:
+    env = backfill_env(date(2026, 3, 1), date(2026, 3, 31), ["tap-quickbooks--customers"])
+    assert env["TAP_QUICKBOOKS__CUSTOMERS_START_DATE"] == "2026-03-01T00:00:00Z"
+    maps = json.loads(env["TAP_QUICKBOOKS__CUSTOMERS_STREAM_MAPS"])
+    assert maps["customers"] == {"__filter__": "updated_at < '2026-04-01'"}
 
 
 def test_every_backfill_runs_as_one_run_per_range() -> None:

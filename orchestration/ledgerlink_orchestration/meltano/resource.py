@@ -57,9 +57,15 @@ def lock_tag(job: str) -> str:
     return LOCK_TAG_PREFIX + job
 
 
+def setting_variable(plugin: str, setting: str) -> str:
+    """Meltano's variable for a plugin setting (`tap-quickbooks--customers`, `start_date` →
+    `TAP_QUICKBOOKS__CUSTOMERS_START_DATE`)."""
+    return f"{plugin}_{setting}".upper().replace("-", "_")
+
+
 def tenant_variable(plugin: str) -> str:
     # A plugin setting's own variable outranks the environment's `env:` block in meltano.yml.
-    return plugin.upper().replace("-", "_") + "_TENANT"
+    return setting_variable(plugin, "tenant")
 
 
 class MeltanoResource(dg.ConfigurableResource):  # type: ignore[type-arg]

@@ -63,6 +63,7 @@ def test_a_budget_stop_succeeds_with_a_warning_and_the_tenants_mapping_counts(
     assert by_key[ORGS]["records_extracted"] == dg.IntMetadataValue(40)
     assert by_key[ORGS]["records_loaded"] == dg.IntMetadataValue(40)
     assert by_key[ORGS]["api_requests"] == dg.IntMetadataValue(1)
+    assert by_key[ORGS]["run_pipedrive_tokens"] == dg.IntMetadataValue(140)
     counts = {k: v.value for k, v in by_key[MAP].items() if k.startswith("customer_org_map.")}
     assert counts == {
         "customer_org_map.rows": 4,

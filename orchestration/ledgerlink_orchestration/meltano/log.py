@@ -11,6 +11,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from ledgerlink.pipedrive.transport import USAGE_LINE
+
 METRIC_PREFIX = "METRIC:"
 # Meltano's own line when a run with the same state ID looks alive (a crashed run's lock).
 ALREADY_RUNNING = "already running"
@@ -89,6 +91,8 @@ class RunSummary:
     warnings: list[str] = field(default_factory=list)
     budget_stop: str | None = None  # the plugin's line when it stopped at the token reserve
     exit_codes: dict[str, int] = field(default_factory=dict)  # plugin kind → status, on failure
+    # Per plugin, the Pipedrive (requests, tokens) of its last usage line (`Usage.describe()`).
+    pipedrive_usage: dict[str, tuple[int, int]] = field(default_factory=dict)
     _last_line: dict[str, LogLine] = field(default_factory=dict)  # per plugin, non-metric
     _meltano_errors: list[str] = field(default_factory=list)
     _producers: set[str] = field(default_factory=set)
@@ -104,6 +108,9 @@ class RunSummary:
                 self._producers.add(line.plugin)
             if line.event.startswith(("WARNING", "WARN ")) or line.level == "warning":
                 self.warnings.append(f"{line.plugin}: {line.event}")
+            usage = USAGE_LINE.search(line.event)
+            if usage:
+                self.pipedrive_usage[line.plugin] = (int(usage[1]), int(usage[2]))
             if any(words in line.event for words in BUDGET_STOP):
                 self.budget_stop = f"{line.plugin}: {_strip_plugin_prefix(line.plugin, line.event)}"
             return
@@ -178,6 +185,8 @@ class RunSummary:
             "records_loaded": sum(s.records_loaded for s in self.streams.values()),
             "api_requests": sum(s.http_requests for s in self.streams.values()),
             "api_seconds": round(sum(s.http_seconds for s in self.streams.values()), 3),
+            "pipedrive_requests": sum(r for r, _ in self.pipedrive_usage.values()),
+            "pipedrive_tokens": sum(t for _, t in self.pipedrive_usage.values()),
             "duration_seconds": self.duration_seconds,
         }
 

@@ -10,8 +10,10 @@ import dagster as dg
 import psycopg
 import pytest
 
+from ledgerlink.tokens import Grant, TokenStore
 from ledgerlink_orchestration.resources import TokenStoreResource
 from ledgerlink_orchestration.sensors import paid_invoices
+from ledgerlink_sandbox.quickbooks.service_settings import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 from ledgerlink_sandbox.quickbooks.store import RealmStore
 from tests.orchestration.conftest import Box
 
@@ -141,3 +143,28 @@ def test_tenants_without_a_partition_or_a_quickbooks_connection_cost_nothing(
     result = _tick(instance, None)
     assert _api_requests(books) - calls == 1
     assert result.cursor is not None and set(json.loads(result.cursor)) == {"acme"}
+
+
+def test_a_tenant_that_must_reconnect_leaves_the_others_checked(
+    books: Box, instance: dg.DagsterInstance, clean_db: str
+) -> None:
+    books.connect_quickbooks("acme")
+    TokenStore().save(
+        "gone",
+        "quickbooks",
+        auth_kind="oauth",
+        api_url=books.url,
+        account_id=books.realm,
+        token_url=f"{books.url}/oauth2/v1/tokens/bearer",
+        client_id=DEFAULT_CLIENT_ID,
+        secrets={"client_secret": DEFAULT_CLIENT_SECRET},
+        grant=Grant(access_token="old-access", refresh_token="revoked-refresh", expires_in=1),
+    )
+    instance.add_dynamic_partitions("tenants", ["acme", "gone"])
+    start = _tick(instance, None)
+    assert start.cursor is not None and set(json.loads(start.cursor)) == {"acme"}
+
+    invoice = _open_invoice(books, DUE_ON_RECEIPT)
+    _pay(books, invoice)
+    paid = _tick(instance, start.cursor)
+    assert [r.partition_key for r in paid.run_requests or []] == ["acme"]

@@ -52,6 +52,14 @@ def box(box_server: Box, clean_db: str) -> Iterator[Box]:
 
 
 @pytest.fixture
+def books(box: Box) -> Box:
+    """The demo company as generated (earlier tests may have paid or voided invoices)."""
+    body = {"data": True, "settings": True, "tokens": False, "clock": True}
+    box.http.post("/_sandbox/reset", json=body).raise_for_status()
+    return box
+
+
+@pytest.fixture
 def instance() -> dg.DagsterInstance:
     return dg.DagsterInstance.ephemeral()  # in memory: no storage migrations per test
 

@@ -97,3 +97,41 @@ def test_every_backfill_runs_as_one_run_per_range() -> None:
     for node in backfills:
         assert node.backfill_policy == dg.BackfillPolicy.single_run()
         assert node.partitions_def == TENANT_DAYS
+
+
+def test_a_backfill_does_not_start_beside_a_live_run_of_the_same_job_and_tenant(
+    instance: dg.DagsterInstance, tmp_path: Path
+) -> None:
+    instance.add_dynamic_partitions("tenants", ["acme"])
+    live = instance.create_run_for_job(
+        dg.Definitions(jobs=[_noop_job]).resolve_job_def("noop"),
+        tags={"meltano/invoices-to-shipstation": "acme"},
+        status=dg.DagsterRunStatus.STARTED,
+    )
+    fake = FakeMeltano(tmp_path, "success")
+    result = dg.materialize(
+        [defs.get_assets_def(KEY)],
+        instance=instance,
+        resources={"meltano": fake.resource()},
+        partition_key="2026-11-01|acme",
+        raise_on_error=False,
+    )
+    assert not result.success
+    assert fake.calls() == []
+    [event] = [e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE]
+    data = event.step_failure_data
+    assert data is not None and data.user_failure_data is not None
+    assert data.user_failure_data.description == (
+        f"Meltano job invoices-to-shipstation of tenant 'acme' is running in Dagster run "
+        f"{live.run_id}: launch this run again once it is done"
+    )
+
+
+@dg.op
+def _noop_op() -> None:
+    pass
+
+
+@dg.job(name="noop")
+def _noop_job() -> None:
+    _noop_op()

@@ -10,8 +10,9 @@ as one `meltano run`:
 - the tap reads from the range's first day (`TAP_QUICKBOOKS_START_DATE`, or the variable of the
   job's plugin inheriting from it), and a stream map keeps the records last updated before the
   day after the range (`TAP_QUICKBOOKS_STREAM_MAPS`);
-- the run carries the job's lock tag, so the run queue never runs it beside the tenant's
-  scheduled run of the same job (they write the same mapping rows).
+- the run takes the job's lock tag (`meltano/<job>=<tenant>`) when it starts, so the queue holds
+  the tenant's next scheduled run of the job until it is done, and it refuses to start while such
+  a run is live (they would write the same mapping rows).
 """
 
 import json

@@ -96,9 +96,21 @@ class MeltanoResource(dg.ConfigurableResource):  # type: ignore[type-arg]
         own one-line error when it fails. A stop at the Pipedrive token reserve (exit status 75
         and the plugin's stop line) is not a failure: the summary says it (`budget_stop`).
         `state_id_suffix` (default: the tenant) picks the Meltano state and lock; `env` adds
-        variables (plugin settings) for this run."""
+        variables (plugin settings) for this run. A run on another state ID than the tenant's
+        (a backfill) meets no Meltano lock, so it refuses to start beside a live Dagster run of
+        the same job and tenant instead."""
         project = MeltanoProject.find(self.project_dir)
         self._claim(context, job, tenant)
+        if state_id_suffix not in (None, tenant):
+            others = self._live_runs(context, job, tenant)
+            if others:
+                raise dg.Failure(
+                    description=(
+                        f"Meltano job {job} of tenant '{tenant}' is running in Dagster run "
+                        f"{others[0]}: launch this run again once it is done"
+                    ),
+                    allow_retries=False,
+                )
         invocation = _Invocation(job, tenant, tuple(args), state_id_suffix or tenant, env or {})
         summary = self._run_once(context, project, invocation, force=False)
         if not summary.succeeded and summary.refused_as_already_running:

@@ -12,6 +12,7 @@ import dagster as dg
 import psycopg
 
 from ledgerlink_orchestration.assets.crm import customers_to_pipedrive
+from ledgerlink_orchestration.definitions import defs
 from tests.orchestration.fake_meltano import FakeMeltano
 
 ORGS = dg.AssetKey(["crm", "organizations"])
@@ -91,3 +92,24 @@ def test_a_run_that_wrote_everything_passes_the_budget_check(
     [check] = result.get_asset_check_evaluations()
     assert check.passed
     assert check.metadata["stopped"].value == "no"
+
+
+def test_the_customers_job_runs_the_mapping_checks_after_the_sync(
+    instance: dg.DagsterInstance, tmp_path: Path, clean_db: str
+) -> None:
+    _mappings(clean_db)
+    instance.add_dynamic_partitions("tenants", ["acme"])
+    job = defs.resolve_job_def("customers_sync")
+    result = job.execute_in_process(
+        partition_key="acme",
+        instance=instance,
+        resources={"meltano": FakeMeltano(tmp_path, "success").resource()},
+        raise_on_error=False,
+    )
+    assert result.success
+    checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
+    assert checks == {
+        "pipedrive_budget_not_reached": True,
+        "one_organization_per_customer": True,
+        "every_active_customer_mapped": False,  # acme's customer 3 is ambiguous
+    }

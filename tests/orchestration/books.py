@@ -61,15 +61,25 @@ def tick(instance: dg.DagsterInstance, cursor: str | None) -> dg.SensorResult:
 
 
 def create_invoice(box: Box, term: str, amount: int = 120) -> dict[str, Any]:
-    """A new invoice, dated today, for the first active customer (after the history cutoff
-    of a tenant connected today, so target-shipstation orders it)."""
+    """A new invoice of one product (a parcel to ship), dated today, for the first active
+    customer (after the history cutoff of a tenant connected today: target-shipstation orders
+    it)."""
     with box.sandbox.qbo.lock:
         customers = store(box).books.table("Customer").rows.values()
         customer = min((c for c in customers if c.get("Active", True)), key=lambda c: int(c["Id"]))
+        items = store(box).books.table("Item").rows.values()
+        goods = min(
+            (i for i in items if i.get("Type") in ("Inventory", "NonInventory")),
+            key=lambda i: int(i["Id"]),
+        )
         line = {
             "Amount": amount,
             "DetailType": "SalesItemLineDetail",
-            "SalesItemLineDetail": {"ItemRef": {"value": "1"}, "Qty": 1, "UnitPrice": amount},
+            "SalesItemLineDetail": {
+                "ItemRef": {"value": goods["Id"]},
+                "Qty": 1,
+                "UnitPrice": amount,
+            },
         }
         body = {
             "CustomerRef": {"value": customer["Id"]},

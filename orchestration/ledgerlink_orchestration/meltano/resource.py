@@ -15,7 +15,8 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
@@ -40,14 +41,31 @@ _QUIET = {
 Context = dg.AssetExecutionContext | dg.OpExecutionContext
 
 
+@dataclass(frozen=True)
+class _Invocation:
+    """One `meltano run` as asked for: the job, its tenant, extra flags, state and variables."""
+
+    job: str
+    tenant: str
+    args: tuple[str, ...]
+    state_id_suffix: str
+    env: Mapping[str, str]
+
+
 def lock_tag(job: str) -> str:
     """The run tag that says which tenant's `job` a Dagster run executes."""
     return LOCK_TAG_PREFIX + job
 
 
+def setting_variable(plugin: str, setting: str) -> str:
+    """Meltano's variable for a plugin setting (`tap-quickbooks--customers`, `start_date` →
+    `TAP_QUICKBOOKS__CUSTOMERS_START_DATE`)."""
+    return f"{plugin}_{setting}".upper().replace("-", "_")
+
+
 def tenant_variable(plugin: str) -> str:
     # A plugin setting's own variable outranks the environment's `env:` block in meltano.yml.
-    return plugin.upper().replace("-", "_") + "_TENANT"
+    return setting_variable(plugin, "tenant")
 
 
 class MeltanoResource(dg.ConfigurableResource):  # type: ignore[type-arg]
@@ -65,13 +83,36 @@ class MeltanoResource(dg.ConfigurableResource):  # type: ignore[type-arg]
     termination_timeout_seconds: float = 20.0
 
     def run(
-        self, context: Context, job: str, tenant: str, *, args: Sequence[str] = ()
+        self,
+        context: Context,
+        job: str,
+        tenant: str,
+        *,
+        args: Sequence[str] = (),
+        state_id_suffix: str | None = None,
+        env: Mapping[str, str] | None = None,
     ) -> RunSummary:
         """Run `job` (a meltano.yml job or blocks) for `tenant`; dg.Failure with the plugin's
-        own one-line error when it fails."""
+        own one-line error when it fails. A stop at the Pipedrive token reserve (exit status 75
+        and the plugin's stop line) is not a failure: the summary says it (`budget_stop`).
+        `state_id_suffix` (default: the tenant) picks the Meltano state and lock; `env` adds
+        variables (plugin settings) for this run. A run on another state ID than the tenant's
+        (a backfill) meets no Meltano lock, so it refuses to start beside a live Dagster run of
+        the same job and tenant instead."""
         project = MeltanoProject.find(self.project_dir)
         self._claim(context, job, tenant)
-        summary = self._run_once(context, project, job, tenant, args, force=False)
+        if state_id_suffix not in (None, tenant):
+            others = self._live_runs(context, job, tenant)
+            if others:
+                raise dg.Failure(
+                    description=(
+                        f"Meltano job {job} of tenant '{tenant}' is running in Dagster run "
+                        f"{others[0]}: launch this run again once it is done"
+                    ),
+                    allow_retries=False,
+                )
+        invocation = _Invocation(job, tenant, tuple(args), state_id_suffix or tenant, env or {})
+        summary = self._run_once(context, project, invocation, force=False)
         if not summary.succeeded and summary.refused_as_already_running:
             others = self._live_runs(context, job, tenant)
             if others:
@@ -84,28 +125,30 @@ class MeltanoResource(dg.ConfigurableResource):  # type: ignore[type-arg]
                 f"Meltano keeps the lock of a run that died ({job}, tenant '{tenant}') and no "
                 "other Dagster run holds it: running again with --force"
             )
-            summary = self._run_once(context, project, job, tenant, args, force=True)
-        if not summary.succeeded:
+            summary = self._run_once(context, project, invocation, force=True)
+        if summary.stopped_at_budget_reserve:
+            context.log.warning(f"stopped at the Pipedrive token reserve: {summary.budget_stop}")
+        elif not summary.succeeded:
             raise dg.Failure(description=summary.error_line(), metadata=summary.metadata())
         return summary
 
     # -- the process ----------------------------------------------------------------------------
 
-    def _command(self, job: str, tenant: str, args: Sequence[str], force: bool) -> list[str]:
+    def _command(self, run: _Invocation, force: bool) -> list[str]:
         command = [self._executable()]
         if self.environment:
             command.append(f"--environment={self.environment}")
-        command += ["--log-format=json", "run", f"--state-id-suffix={tenant}"]
+        command += ["--log-format=json", "run", f"--state-id-suffix={run.state_id_suffix}"]
         if force:
             command.append("--force")
-        return [*command, *args, *job.split()]
+        return [*command, *run.args, *run.job.split()]
 
-    def _environment(self, project: MeltanoProject, job: str, tenant: str) -> dict[str, str]:
-        env = dict(os.environ) | _QUIET | {"LEDGERLINK_TENANT": tenant}
-        env.update({tenant_variable(p): tenant for p in project.plugins(job)})
+    def _environment(self, project: MeltanoProject, run: _Invocation) -> dict[str, str]:
+        env = dict(os.environ) | _QUIET | {"LEDGERLINK_TENANT": run.tenant}
+        env.update({tenant_variable(p): run.tenant for p in project.plugins(run.job)})
         if "LEDGERLINK_SQLALCHEMY_URL" not in env:
             env["LEDGERLINK_SQLALCHEMY_URL"] = db.sqlalchemy_url(db.dsn())
-        return env
+        return env | dict(run.env)
 
     def _executable(self) -> str:
         if self.executable:
@@ -120,19 +163,17 @@ class MeltanoResource(dg.ConfigurableResource):  # type: ignore[type-arg]
         self,
         context: Context,
         project: MeltanoProject,
-        job: str,
-        tenant: str,
-        args: Sequence[str],
+        run: _Invocation,
         *,
         force: bool,
     ) -> RunSummary:
-        command = self._command(job, tenant, args, force)
-        context.log.info(f"meltano {' '.join(command[1:])}  (tenant '{tenant}')")
+        command = self._command(run, force)
+        context.log.info(f"meltano {' '.join(command[1:])}  (tenant '{run.tenant}')")
         summary = RunSummary()
         process = subprocess.Popen(
             command,
             cwd=project.root,
-            env=self._environment(project, job, tenant),
+            env=self._environment(project, run),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,

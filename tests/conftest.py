@@ -37,25 +37,25 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 # Tests that share a Meltano project's plugin virtualenvs and system database must not run at
-# once: the repository's own project (the demo, Dagster running `meltano run`), and the copy the
-# `world` fixture installs. Under pytest-xdist (`tasks.py test` uses `--dist loadgroup`) each of
-# those is one group on one worker; every other module is a group of its own, so module-scoped
-# fixtures are built once. The groups that take longest are handed out first.
-ROOT_PROJECT = ("tests/end_to_end/", "tests/orchestration/")
-
-
+# once: those that run `meltano` in the repository's own project (marked `root_project`: the demo,
+# Dagster running `meltano run`) form one group on one worker under pytest-xdist (`tasks.py test`
+# uses `--dist loadgroup`). Every other module is a group of its own, so module-scoped fixtures
+# are built once; a worker that gets a module using `world` installs its own project copy. The
+# groups that take longest are handed out first.
 def _group(item: pytest.Item) -> str:
-    path = Path(str(item.path)).relative_to(ROOT).as_posix()
-    if path.startswith(ROOT_PROJECT):
+    if item.get_closest_marker("root_project"):
         return "meltano-root-project"
-    if "world" in getattr(item, "fixturenames", ()):
-        return "meltano-project-copy"
-    return path
+    return Path(str(item.path)).relative_to(ROOT).as_posix()
+
+
+def _order(item: pytest.Item) -> int:
+    if item.get_closest_marker("root_project"):
+        return 0
+    return 1 if "world" in getattr(item, "fixturenames", ()) else 2
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    first = {"meltano-project-copy": 0, "meltano-root-project": 1}
-    items.sort(key=lambda item: first.get(_group(item), 2))  # stable: file order otherwise
+    items.sort(key=_order)  # stable: file order otherwise
     for item in items:
         item.add_marker(pytest.mark.xdist_group(_group(item)))
     if config.getoption("--slow"):

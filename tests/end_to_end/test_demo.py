@@ -13,12 +13,15 @@ import sys
 from pathlib import Path
 
 import psycopg
+import pytest
 from psycopg import sql
 
 from ledgerlink_sandbox.pipedrive.service import PipedriveService
 from ledgerlink_sandbox.quickbooks.store import RealmStore
 from ledgerlink_sandbox.sandbox import Sandbox
 from tests import leakcheck
+
+pytestmark = pytest.mark.root_project  # runs `meltano` in the repository's project
 
 ROOT = Path(__file__).resolve().parents[2]
 QUICKBOOKS_TABLES = {

@@ -20,6 +20,8 @@ from ledgerlink_orchestration.assets.backfills import BACKFILLS
 from ledgerlink_orchestration.meltano import MeltanoResource
 from tests.orchestration.conftest import Box
 
+pytestmark = pytest.mark.root_project  # runs `meltano` in the repository's project
+
 ROOT = Path(__file__).resolve().parents[2]
 STATE_ID = "sandbox:tap-quickbooks-to-target-postgres:acme"
 BOOKMARKS = {

@@ -24,6 +24,8 @@ from ledgerlink_sandbox.quickbooks.store import RealmStore
 from tests import leakcheck
 from tests.orchestration.conftest import Box
 
+pytestmark = pytest.mark.root_project  # runs `meltano` in the repository's project
+
 
 def _connect_pipedrive(box: Box, tenant: str) -> None:
     url = box.sandbox.url("pipedrive")

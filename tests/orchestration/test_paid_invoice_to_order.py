@@ -22,6 +22,8 @@ from tests import leakcheck
 from tests.orchestration.books import DUE_ON_RECEIPT, create_invoice, pay, settle, tick
 from tests.orchestration.conftest import Box
 
+pytestmark = pytest.mark.root_project  # runs `meltano` in the repository's project
+
 
 def _connect_shipstation(box: Box, tenant: str) -> None:
     url = box.sandbox.url("shipstation")

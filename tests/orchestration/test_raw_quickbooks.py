@@ -25,6 +25,8 @@ from ledgerlink_sandbox.quickbooks.store import RealmStore
 from tests import leakcheck
 from tests.orchestration.conftest import Box
 
+pytestmark = pytest.mark.root_project  # runs `meltano` in the repository's project
+
 TABLES = {
     "customers": "Customer",
     "invoices": "Invoice",

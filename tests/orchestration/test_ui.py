@@ -23,6 +23,8 @@ import pytest
 from tests.orchestration.browser import Browser, chromium
 from tests.orchestration.conftest import Box
 
+pytestmark = pytest.mark.root_project  # runs `meltano` in the repository's project
+
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOT = ROOT / ".ledgerlink" / "test-logs" / "dagster-ui.png"
 RUNS = "{ runsOrError { ... on Runs { results { runId status jobName } } } }"

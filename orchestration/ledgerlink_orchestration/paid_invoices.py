@@ -81,7 +81,7 @@ def look(
     if missing:
         found = client.query(q.ids_query("Invoice", missing), "Invoice")
         invoices.update({str(inv.get("Id")): inv for inv in found})
-    server_now = changes.time or now
+    server_now = q.parse_time(changes.time) if changes.time else now
     # The tap leaves changes younger than its settle time for its next run: a run asked for now
     # would not see them, so they wait for a later tick (not judged, not marked as seen).
     unsettled = {

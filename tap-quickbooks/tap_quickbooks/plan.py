@@ -29,8 +29,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from ledgerlink.quickbooks import query as q
+from ledgerlink.quickbooks.cdc import CdcResult, cdc_params, parse_cdc
 from ledgerlink.quickbooks.faults import Category, QboApiError
-from tap_quickbooks.cdc import CdcResult, cdc_params, parse_cdc
 from tap_quickbooks.pagination import lut
 
 log = logging.getLogger(__name__)

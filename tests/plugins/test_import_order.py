@@ -21,7 +21,6 @@ QBO_ORDER = (
     "settings",
     "idset",
     "schemas",
-    "cdc",
     "pagination",
     "plan",
     "session",

@@ -12,7 +12,6 @@ stays exact (``Decimal``).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -20,24 +19,12 @@ from typing import Any
 import httpx
 
 from ledgerlink.errors import LedgerlinkError
-from ledgerlink.quickbooks import query as q
+from ledgerlink.quickbooks.cdc import CdcResult, cdc_params, parse_cdc
 from ledgerlink.quickbooks.faults import Category, QboApiError, classify, parse_body
 from ledgerlink.quickbooks.pacing import QboRetry, pacer_for
 from ledgerlink.tokens import HeldCredential, TokenStore
 
 MINOR_VERSION = "75"  # every request; values below 75 are ignored since 2025-08-01 (§6.1)
-
-
-@dataclass
-class Changes:
-    """A CDC answer: the changed objects per entity (tombstones say ``status: "Deleted"``) and
-    the server's time of the answer, the natural next ``changedSince``."""
-
-    time: datetime | None
-    objects: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-
-    def of(self, entity: str) -> list[dict[str, Any]]:
-        return self.objects.get(entity, [])
 
 
 class QboClient:
@@ -118,21 +105,14 @@ class QboClient:
         if not self.credential.reject(error.token):
             raise error
 
-    def cdc(self, entities: Sequence[str], since: datetime) -> Changes:
-        """Every object of ``entities`` changed since ``since`` (at most 30 days back)."""
-        params = {"entities": ",".join(entities), "changedSince": q.format_time(since)}
+    def cdc(self, entities: Sequence[str], since: datetime) -> CdcResult:
+        """Every object of ``entities`` changed since ``since`` (at most 30 days back), in one
+        request; ``truncated`` names the entities the answer's cap may have cut short."""
+        params = cdc_params(entities, since)
         payload = self.get(
             "/cdc", params, f"CDC of {', '.join(entities)} since {params['changedSince']}"
         )
-        stamp = payload.get("time")
-        changes = Changes(q.parse_time(stamp) if isinstance(stamp, str) else None)
-        for block in payload.get("CDCResponse") or []:
-            for group in block.get("QueryResponse") or []:
-                for name, value in group.items():
-                    if isinstance(value, list):
-                        wanted = next((e for e in entities if e.lower() == name.lower()), name)
-                        changes.objects.setdefault(wanted, []).extend(value)
-        return changes
+        return parse_cdc(payload, entities)
 
     def query(self, statement: str, entity: str) -> list[dict[str, Any]]:
         """The rows of one query page (``statement`` from ``query.select`` and friends)."""

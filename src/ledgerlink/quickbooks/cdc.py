@@ -6,11 +6,13 @@ The answer holds, per entity with changes, the full objects ordered by LastUpdat
 the tombstones (``status: "Deleted"``). There is no paging and at most ``cap`` (1000) objects:
 documented per request, assumed per entity by others, and truncation drops tombstones first.
 So an entity that reached the cap, or every entity when the whole answer did, cannot be trusted
-and is read with windowed queries instead (``CdcResult.truncated``).
+and must be read with windowed queries instead (``CdcResult.truncated``). tap-quickbooks and the
+core's small client (the paid-invoice sensor) both read CDC through this module.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -30,8 +32,11 @@ class CdcResult:
     def total(self) -> int:
         return sum(len(v) for v in self.objects.values())
 
+    def of(self, entity: str) -> list[dict[str, Any]]:
+        return self.objects.get(entity, [])
 
-def cdc_params(entities: list[str], since: datetime) -> dict[str, str]:
+
+def cdc_params(entities: Sequence[str], since: datetime) -> dict[str, str]:
     params = {"entities": ",".join(entities), "changedSince": q.format_time(since)}
     # Invoices read through CDC must carry InvoiceLink like queried ones.
     if "Invoice" in entities:
@@ -39,7 +44,7 @@ def cdc_params(entities: list[str], since: datetime) -> dict[str, str]:
     return params
 
 
-def parse_cdc(payload: dict[str, Any], entities: list[str], cap: int = CDC_CAP) -> CdcResult:
+def parse_cdc(payload: dict[str, Any], entities: Sequence[str], cap: int = CDC_CAP) -> CdcResult:
     result = CdcResult(time=payload.get("time"))
     for block in payload.get("CDCResponse") or []:
         for group in block.get("QueryResponse") or []:

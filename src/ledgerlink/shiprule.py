@@ -19,10 +19,10 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from typing import Any, Literal, cast
 
 from ledgerlink.errors import LedgerlinkError
+from ledgerlink.money import ZERO, decimal
 
 ShipOn = Literal["paid", "created"]
 SHIP_ON_VALUES: tuple[ShipOn, ...] = ("paid", "created")
@@ -32,21 +32,10 @@ DEFAULT_SHIP_ON: Mapping[str, ShipOn] = {
     "net 60": "created",
 }
 DEFAULT_UNKNOWN: ShipOn = "paid"
-ZERO = Decimal(0)
 
 
 class SettingError(LedgerlinkError):
     """A setting has a value the rules cannot use."""
-
-
-def decimal(value: Any, default: Decimal = ZERO) -> Decimal:
-    """An amount as a Decimal (via ``str`` so 0.1 stays 0.1); ``default`` when absent."""
-    if value is None or isinstance(value, bool):
-        return default
-    try:
-        return Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        return default
 
 
 def term_key(name: str) -> str:

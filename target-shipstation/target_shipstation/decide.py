@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from ledgerlink.shiprule import Release, term_name
 from target_shipstation.errors import InvoiceError
 from target_shipstation.order import BuiltOrder, NothingToShip, build_order
 from target_shipstation.payments import last_payment_date
 from target_shipstation.plan import Action, plan
 from target_shipstation.settings import RunSettings
-from target_shipstation.ship_rule import Release, term_name
 from target_shipstation.store import OrderRow
 
 JSON = dict[str, Any]

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
+from ledgerlink.money import ZERO, cents, decimal, number
 from ledgerlink.shipstation.fields import ITEM_NAME_MAX, SKU_MAX
 from target_shipstation.errors import InvoiceError
-from target_shipstation.money import ZERO, cents, decimal, number
 
 JSON = dict[str, Any]
 SHIPPING_ITEM_ID = "SHIPPING_ITEM_ID"  # QuickBooks' built-in shipping line item

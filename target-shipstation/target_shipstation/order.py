@@ -27,13 +27,13 @@ from datetime import date, datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+from ledgerlink.money import ZERO, decimal, number
+from ledgerlink.shiprule import Release
 from target_shipstation import addresses, keys
 from target_shipstation.cutoff import invoice_date
 from target_shipstation.errors import InvoiceError
 from target_shipstation.lines import SkuFallback, check_total, items_total, order_lines
 from target_shipstation.lines import physical_quantity as _physical_quantity
-from target_shipstation.money import ZERO, decimal, number
-from target_shipstation.ship_rule import Release
 
 JSON = dict[str, Any]
 PACIFIC = ZoneInfo("America/Los_Angeles")  # V1 reads and writes times as US Pacific wall time

@@ -16,7 +16,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from target_shipstation.ship_rule import Release
+from ledgerlink.shiprule import Release
 
 LOCKED_STATUSES = frozenset({"shipped", "cancelled"})
 COMMITTED_STATES = frozenset({"created", "updated"})

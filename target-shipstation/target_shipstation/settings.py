@@ -15,16 +15,16 @@ from typing import Any, cast
 
 from singer_sdk import typing as th
 
-from ledgerlink.singer.settings import common_properties, retry_properties
-from target_shipstation.cutoff import HistoryCutoff
-from target_shipstation.lines import SkuFallback
-from target_shipstation.order import OrderSettings, UnpaidStatus
-from target_shipstation.ship_rule import (
+from ledgerlink.shiprule import (
     DEFAULT_SHIP_ON,
     DEFAULT_UNKNOWN,
     SHIP_ON_VALUES,
     ShipPolicy,
 )
+from ledgerlink.singer.settings import common_properties, retry_properties
+from target_shipstation.cutoff import HistoryCutoff
+from target_shipstation.lines import SkuFallback
+from target_shipstation.order import OrderSettings, UnpaidStatus
 
 SHIP_ON_DEFAULT = {"Due on receipt": "paid", "Net 30": "created", "Net 60": "created"}
 assert {k.casefold() for k in SHIP_ON_DEFAULT} == set(DEFAULT_SHIP_ON)

@@ -26,8 +26,8 @@ import httpx
 import psycopg
 import pytest
 
+from ledgerlink.shiprule import Release, ShipPolicy, term_name
 from ledgerlink.tokens import TokenStore
-from target_shipstation.ship_rule import Release, ShipPolicy, term_name
 from tests import leakcheck
 from tests.plugins.conftest import TENANT, World, connect_all
 from tests.target_shipstation import expect

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from target_shipstation.ship_rule import Release, ShipPolicy, term_name
+from ledgerlink.shiprule import Release, ShipPolicy, term_name
 
 JSON = dict[str, Any]
 

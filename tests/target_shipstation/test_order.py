@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ledgerlink.shiprule import Release
 from target_shipstation.errors import InvoiceError
 from target_shipstation.lines import SHIPPING_ITEM_ID
 from target_shipstation.order import BuiltOrder, NothingToShip, OrderSettings, build_order
-from target_shipstation.ship_rule import Release
 from tests.target_shipstation.invoices import ITEMS, customer_3, invoice_12, invoices
 
 SETTINGS = OrderSettings(tenant="acme", realm_id="9341455649204247", store_id=310001)

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ledgerlink.shiprule import Release
 from target_shipstation.payments import last_payment_date
 from target_shipstation.plan import Action, Mapped, plan
-from target_shipstation.ship_rule import Release
 
 OPEN = Mapped("created", "awaiting_shipment", "d1")
 SHIPPED = Mapped("updated", "shipped", "d1")

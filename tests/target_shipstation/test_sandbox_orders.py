@@ -10,9 +10,9 @@ from typing import Any
 import httpx
 
 from ledgerlink.fulfilment.state import fulfilment
+from ledgerlink.shiprule import Release, ShipPolicy, term_name
 from ledgerlink.shipstation import ShipStationV1
 from target_shipstation.order import BuiltOrder, OrderSettings, build_order
-from target_shipstation.ship_rule import Release, ShipPolicy, term_name
 from tests.target_shipstation.invoices import ITEMS, customer_3, invoice_12, sales_line
 
 FROZEN = datetime(2026, 3, 2, 18, 0, tzinfo=UTC)

@@ -1,4 +1,5 @@
-"""Exact money from QuickBooks numbers (JSON floats, ints, Decimals or strings)."""
+"""Exact money from QuickBooks numbers (JSON floats, ints, Decimals or strings): the ship rule,
+target-shipstation's orders and anything else that reads an amount."""
 
 from __future__ import annotations
 

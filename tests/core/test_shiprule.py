@@ -9,9 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from target_shipstation.cutoff import HistoryCutoff
-from target_shipstation.errors import InvoiceError, SettingError
-from target_shipstation.ship_rule import (
+from ledgerlink.shiprule import (
     InvoiceStatus,
     Release,
     ShipPolicy,
@@ -19,6 +17,8 @@ from target_shipstation.ship_rule import (
     release,
     term_name,
 )
+from target_shipstation.cutoff import HistoryCutoff
+from target_shipstation.errors import InvoiceError, SettingError
 from tests.target_shipstation.invoices import invoice_12
 
 DEFAULTS = ShipPolicy()

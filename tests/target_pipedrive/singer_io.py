@@ -32,7 +32,7 @@ class TargetRun:
 
 def schema(stream: str, properties: Mapping[str, Any] | None = None) -> dict[str, Any]:
     body = {"type": "object", "properties": dict(properties or CUSTOMER_SCHEMA["properties"])}
-    key = ["Id"] if stream == "customers" else ["id"]
+    key = ["id"] if stream == "deals" else ["Id"]  # tap-pipedrive: id; tap-quickbooks: Id
     return {"type": "SCHEMA", "stream": stream, "schema": body, "key_properties": key}
 
 
@@ -44,7 +44,9 @@ def state(value: Mapping[str, Any]) -> dict[str, Any]:
     return {"type": "STATE", "value": dict(value)}
 
 
-def customers_input(records: Iterable[Mapping[str, Any]], bookmark: str = "b1") -> list[dict[str, Any]]:
+def customers_input(
+    records: Iterable[Mapping[str, Any]], bookmark: str = "b1"
+) -> list[dict[str, Any]]:
     """A tap-quickbooks customers stream: schema, records, then the bookmark."""
     rows = list(records)
     properties = dict(CUSTOMER_SCHEMA["properties"])

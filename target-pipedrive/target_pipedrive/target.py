@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from singer_sdk import RecordSink
+from singer_sdk import RecordSink, Sink
 from singer_sdk import typing as th
 from typing_extensions import override
 
 from ledgerlink.errors import LedgerlinkError
 from ledgerlink.singer.settings import common_properties
 from ledgerlink.singer.target import StoreTarget
+from target_pipedrive.money_sink import STREAMS as MONEY_STREAMS
+from target_pipedrive.money_sink import MoneySink, money_properties
 
 
 class NotYetSupportedSink(RecordSink):
@@ -31,7 +33,15 @@ class TargetPipedrive(StoreTarget):
     name = "target-pipedrive"
     provider = "pipedrive"
     default_sink_class = NotYetSupportedSink
-    config_jsonschema = th.PropertiesList(*common_properties("Pipedrive")).to_dict()
+    config_jsonschema = th.PropertiesList(
+        *common_properties("Pipedrive"), *money_properties()
+    ).to_dict()
+
+    @override
+    def get_sink_class(self, stream_name: str) -> type[Sink]:
+        if stream_name in MONEY_STREAMS:
+            return MoneySink
+        return super().get_sink_class(stream_name)
 
 
 if __name__ == "__main__":

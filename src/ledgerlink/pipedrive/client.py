@@ -133,8 +133,30 @@ class PipedriveClient:
         return _data(self.http.request("PATCH", f"{V2}/persons/{person_id}", body=body))
 
     # -- deals and notes -------------------------------------------------------------------
+    def deal(self, deal_id: int) -> dict[str, Any] | None:
+        """One deal, or ``None`` when it does not exist (any more)."""
+        try:
+            return _data(self.http.request("GET", f"{V2}/deals/{deal_id}"))
+        except PipedriveApiError as error:
+            if is_not_found(error):
+                return None
+            raise
+
     def patch_deal(self, deal_id: int, body: Mapping[str, Any]) -> dict[str, Any]:
         return _data(self.http.request("PATCH", f"{V2}/deals/{deal_id}", body=body))
+
+    def notes(self, *, deal_id: int) -> Iterator[dict[str, Any]]:
+        """The notes of a deal (v1 offset pages of 500, 20 tokens each)."""
+        start = 0
+        while True:
+            answer = self.http.request(
+                "GET", f"{V1}/notes", params={"deal_id": deal_id, "start": start, "limit": 500}
+            )
+            yield from (n for n in answer.get("data") or [] if isinstance(n, dict))
+            pagination = (answer.get("additional_data") or {}).get("pagination") or {}
+            if not pagination.get("more_items_in_collection") or "next_start" not in pagination:
+                return
+            start = int(pagination["next_start"])
 
     def create_note(
         self,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -41,7 +41,8 @@ class World:
 
     @property
     def today(self) -> date:
-        return self.qbo.sandbox.clock.now().date()
+        now: datetime = self.qbo.sandbox.clock.now()
+        return now.date()
 
     def sync(self, run_id: str, *, dry_run: bool = False, since: date | None = None) -> MoneySync:
         return MoneySync(
@@ -266,11 +267,11 @@ def test_a_note_whose_answer_was_lost_is_found_on_the_deal_not_sent_again(
     with db.connection() as conn:
         sending = conn.execute("SELECT count(*) AS n FROM payment_notes WHERE state = 'sending'")
         assert sending.fetchone() == {"n": 1}  # announced, answer lost: maybe sent
-        (lost_payment,) = (
-            conn.execute("SELECT qbo_payment_id FROM payment_notes WHERE state = 'sending'")
-            .fetchone()
-            .values()
-        )
+        found = conn.execute(
+            "SELECT qbo_payment_id FROM payment_notes WHERE state = 'sending'"
+        ).fetchone()
+    assert found is not None
+    lost_payment = found["qbo_payment_id"]
     assert len(notes_on(world.pd, world.deal_id)) == len(payments) - 1
     # Say the create did land (only its answer was lost): the note is on the deal.
     landed = world.pd.create(

@@ -1,0 +1,119 @@
+"""The money sink inside target-pipedrive: Singer messages of tap-quickbooks' invoices and
+payments in, figures and notes out at the end of the run; bad records named, the rest landed."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+from ledgerlink import db
+from tap_quickbooks import schemas
+from target_pipedrive.target import TargetPipedrive
+from tests.target_pipedrive.conftest import TENANT, PipedriveSandbox, stats
+from tests.target_pipedrive.test_money_figures import TODAY, invoice, payment
+from tests.target_pipedrive.test_money_sync import notes_on
+
+SCHEMAS = {"invoices": schemas.INVOICE.to_dict(), "payments": schemas.PAYMENT.to_dict()}
+
+
+def messages(records: dict[str, list[dict[str, Any]]]) -> str:
+    lines: list[dict[str, Any]] = []
+    for stream, schema in SCHEMAS.items():
+        lines.append(
+            {"type": "SCHEMA", "stream": stream, "schema": schema, "key_properties": ["Id"]}
+        )
+        lines += [
+            {"type": "RECORD", "stream": stream, "record": r} for r in records.get(stream, [])
+        ]
+    lines.append({"type": "STATE", "value": {"bookmarks": {}}})
+    return "\n".join(json.dumps(line) for line in lines) + "\n"
+
+
+def run_target(records: dict[str, list[dict[str, Any]]], **config: Any) -> None:
+    target = TargetPipedrive(
+        config={"tenant": TENANT, "payment_notes_since": "2026-11-01", **config},
+        parse_env_config=False,
+    )
+    target.listen(io.StringIO(messages(records)))
+
+
+def _link(pd: PipedriveSandbox, customer: str, name: str, deal: bool = False) -> tuple[int, int]:
+    org = pd.create("organization", name=name)
+    deal_id = 0
+    with db.connection() as conn:
+        conn.execute(
+            "INSERT INTO customer_org_map (tenant, qbo_customer_id, pipedrive_org_id, state,"
+            " match_method) VALUES (%s, %s, %s, 'linked', 'manual')",
+            (TENANT, customer, org["id"]),
+        )
+        if deal:
+            deal_id = int(pd.create("deal", title=f"{name} deal", org_id=org["id"])["id"])
+            conn.execute(
+                "INSERT INTO deal_map (tenant, pipedrive_deal_id, pipedrive_org_id,"
+                " qbo_customer_id) VALUES (%s, %s, %s, %s)",
+                (TENANT, deal_id, org["id"], customer),
+            )
+    return int(org["id"]), deal_id
+
+
+def _field(pd: PipedriveSandbox, entity: str, record_id: int, name: str) -> Any:
+    """A custom field's value as the sandbox holds it (no API request: stats stay exact)."""
+    with db.connection() as conn:
+        row = conn.execute(
+            "SELECT definitions FROM pipedrive_fields WHERE tenant = %s AND entity = %s",
+            (TENANT, entity),
+        ).fetchone()
+    assert row is not None
+    code = next(d["field_code"] for d in row["definitions"] if d["field_name"] == name)
+    record = next(r for r in pd.rows(entity) if r["id"] == record_id)
+    return (record.get("custom_fields") or {}).get(code)
+
+
+def test_the_target_pushes_figures_and_notes_once_at_the_end_of_the_run(
+    pd: PipedriveSandbox,
+) -> None:
+    org_id, deal_id = _link(pd, "71", "Sink Customer", deal=True)
+    records = {
+        "invoices": [
+            invoice("501", "71", 300, 300, TODAY, TODAY, "https://pay/501"),
+            invoice("502", "71", 200, 0, TODAY),
+            {**invoice("503", "71", 1, 1, TODAY), "CustomerRef": None},  # no customer
+        ],
+        "payments": [
+            payment("601", "71", 200, TODAY, ("502",)),
+            payment("602", "71", 50, TODAY.replace(month=10), ()),  # before the cutoff
+        ],
+    }
+    run_target(records)
+    assert _field(pd, "organization", org_id, "Open Balance")["value"] == 300
+    assert _field(pd, "organization", org_id, "Pay Online Link") == "https://pay/501"
+    assert _field(pd, "deal", deal_id, "Open Invoices") == 1
+    noted = notes_on(pd, deal_id)
+    assert len(noted) == 1 and "qbo-payment-601" in noted[0]["content"]
+    assert "Invoice paid: 10502" in noted[0]["content"]
+    with db.connection() as conn:
+        failed = conn.execute(
+            "SELECT stream, source_key, error FROM sync_audit WHERE action = 'fail'"
+        ).fetchall()
+    assert failed == [
+        {"stream": "invoices", "source_key": "503", "error": "an invoice without a CustomerRef"}
+    ]
+    before = stats(pd)
+    run_target(records)  # the same input again: nothing changed, nothing sent, nothing read
+    assert stats(pd) == before
+    assert len(notes_on(pd, deal_id)) == 1 and before["POST /api/v1/notes"] == 1
+
+
+def test_a_run_without_records_makes_no_pipedrive_request(pd: PipedriveSandbox) -> None:
+    run_target({})
+    assert sum(stats(pd).values()) == 0
+
+
+def test_html_in_quickbooks_text_is_escaped_in_the_note(pd: PipedriveSandbox) -> None:
+    _, deal_id = _link(pd, "72", "Escaping Customer", deal=True)
+    hostile = {**invoice("511", "72", 10, 0, TODAY), "DocNumber": "<script>x</script>&1"}
+    run_target({"invoices": [hostile], "payments": [payment("611", "72", 10, TODAY, ("511",))]})
+    (note,) = notes_on(pd, deal_id)
+    assert "&lt;script&gt;x&lt;/script&gt;&amp;1" in note["content"]
+    assert "<script>" not in note["content"]

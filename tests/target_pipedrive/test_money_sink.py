@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ledgerlink import db
@@ -117,3 +118,16 @@ def test_html_in_quickbooks_text_is_escaped_in_the_note(pd: PipedriveSandbox) ->
     (note,) = notes_on(pd, deal_id)
     assert "&lt;script&gt;x&lt;/script&gt;&amp;1" in note["content"]
     assert "<script>" not in note["content"]
+
+
+def test_by_default_only_payments_since_the_pipedrive_connection_get_a_note(
+    pd: PipedriveSandbox,
+) -> None:
+    _, deal_id = _link(pd, "73", "Cutoff Customer", deal=True)
+    connected = datetime.now(UTC).date()  # the pd fixture connected the tenant just now
+    history = [payment(str(620 + n), "73", 10, connected - timedelta(days=n)) for n in (1, 30, 400)]
+    news = payment("629", "73", 25, connected)
+    target = TargetPipedrive(config={"tenant": TENANT}, parse_env_config=False)
+    target.listen(io.StringIO(messages({"payments": [*history, news]})))
+    (note,) = notes_on(pd, deal_id)
+    assert "qbo-payment-629" in note["content"]

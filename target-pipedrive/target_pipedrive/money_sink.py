@@ -28,6 +28,7 @@ from ledgerlink.pipedrive.limits import Reserve
 from ledgerlink.retry import Backoff
 from ledgerlink.singer.settings import StoreSettings
 from target_pipedrive import money, money_fields, store
+from target_pipedrive.invoice_deals import InvoiceDealConfig
 from target_pipedrive.money_sync import MoneySync
 from target_pipedrive.store import AuditEntry
 
@@ -49,7 +50,25 @@ def money_properties() -> list[th.Property[Any]]:
             "payment_notes_since",
             th.DateType,
             description="Only payments dated on or after this day (YYYY-MM-DD) get a note on "
-            "the linked deal; default: the day the tenant connected Pipedrive",
+            "the linked deal (and invoices a deal, with invoice_deals); default: the day the "
+            "tenant connected Pipedrive",
+        ),
+        th.Property(
+            "invoice_deals",
+            th.StringType(allowed_values=["off", "create"]),
+            default="off",
+            description="create: a deal per invoice on the customer's organization (title the "
+            "invoice number, value the total, won when paid, lost when voided or deleted)",
+        ),
+        th.Property(
+            "invoice_deal_pipeline_id",
+            th.IntegerType(minimum=1),
+            description="Pipeline of the invoice deals (default: the company's default)",
+        ),
+        th.Property(
+            "invoice_deal_stage_id",
+            th.IntegerType(minimum=1),
+            description="Stage of the invoice deals (default: the pipeline's first stage)",
         ),
     ]
 
@@ -100,6 +119,7 @@ class MoneySink(BatchSink):
             dry_run=bool(config.get("dry_run")),
             database_url=self._store_settings.database_url,
             field_cache_seconds=float(config.get("field_cache_seconds") or 24 * 3600),
+            invoice_deals=InvoiceDealConfig.parse(config),
         )
 
     @override

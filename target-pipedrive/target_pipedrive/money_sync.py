@@ -34,6 +34,7 @@ from ledgerlink.pipedrive.limits import BudgetReserveReached
 from ledgerlink.pipedrive.transport import WriteOutcomeUnknown, is_not_found
 from target_pipedrive import diff, ledger, money, notes, store
 from target_pipedrive.fieldmap import OrgFields
+from target_pipedrive.invoice_deals import INVOICE_ID_FIELD, InvoiceDealConfig, InvoiceDeals
 from target_pipedrive.ledger import CustomerMoney
 from target_pipedrive.mapping import FieldMapping
 from target_pipedrive.money_fields import MoneyFieldSetup
@@ -83,8 +84,11 @@ class MoneySync:
         dry_run: bool = False,
         database_url: str | None = None,
         field_cache_seconds: float = 24 * 3600.0,
+        invoice_deals: InvoiceDealConfig | None = None,
     ) -> None:
         self._client = client
+        self.invoice_deals = invoice_deals
+        self._invoice_code: str | None = None
         self.tenant = tenant
         self.mappings = mappings
         self.run_id = run_id
@@ -169,7 +173,51 @@ class MoneySync:
         for deal_id in deal_ids:
             ok &= self._fields_to(summary, "deal", deal_id, customer, record)
             ok &= self._notes(summary, deal_id, rows.payments, cutoff)
+        if self.invoice_deals is not None and org_id is not None:
+            ok &= self._invoice_deals(summary, customer, org_id, rows, cutoff)
         return ok
+
+    def _invoice_deals(
+        self,
+        summary: MoneySummary,
+        customer: str,
+        org_id: int,
+        rows: CustomerMoney,
+        cutoff: date | None,
+    ) -> bool:
+        assert self.invoice_deals is not None
+        deals = InvoiceDeals(
+            lambda: self.client,
+            self.tenant,
+            self.invoice_deals,
+            invoice_field=self._invoice_field,
+            audit=lambda entry: self._audit(summary, entry),
+            default_currency=self.default_currency,
+            dry_run=self.dry_run,
+            database_url=self.database_url,
+        )
+        try:
+            return deals.sync(customer, org_id, rows.invoices, cutoff)
+        except (PipedriveApiError, WriteOutcomeUnknown) as error:
+            entry = AuditEntry("invoice-deals", customer, "fail", None, error=str(error))
+            self._audit(summary, entry)
+            summary.failures[f"invoice deals of customer {customer}"] = str(error)
+            return False
+
+    def _invoice_field(self) -> str:
+        """The deal field holding a deal's QuickBooks invoice Id (created when missing)."""
+        if self._invoice_code is None:
+            setup = MoneyFieldSetup(
+                self.client,
+                self.tenant,
+                "deal",
+                (INVOICE_ID_FIELD,),
+                database_url=self.database_url,
+                max_age_seconds=self.field_cache_seconds,
+                dry_run=self.dry_run,
+            )
+            self._invoice_code = setup.fields().fields[0].code
+        return self._invoice_code
 
     # -- fields -----------------------------------------------------------------------------
     def fields(self, entity: str, *, refresh: bool = False) -> OrgFields:

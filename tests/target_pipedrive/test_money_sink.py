@@ -131,3 +131,83 @@ def test_by_default_only_payments_since_the_pipedrive_connection_get_a_note(
     target.listen(io.StringIO(messages({"payments": [*history, news]})))
     (note,) = notes_on(pd, deal_id)
     assert "qbo-payment-629" in note["content"]
+
+
+def _invoice_deals(pd: PipedriveSandbox, org_id: int) -> dict[str, dict[str, Any]]:
+    """The organization's live deals by title."""
+    return {
+        d["title"]: d
+        for d in pd.rows("deal")
+        if d.get("org_id") == org_id and not d.get("is_deleted")
+    }
+
+
+def test_invoice_deals_one_per_invoice_won_when_paid_lost_when_voided_never_twice(
+    pd: PipedriveSandbox,
+) -> None:
+    org_id, _ = _link(pd, "75", "Deal Customer")
+    setting = {"invoice_deals": "create"}
+    first = {
+        "invoices": [
+            invoice("901", "75", 300, 300, TODAY),
+            invoice("902", "75", 120, 0, TODAY),
+            invoice("903", "75", 50, 50, TODAY.replace(month=9)),  # before the cutoff
+        ]
+    }
+    run_target(first, **setting)
+    deals = _invoice_deals(pd, org_id)
+    assert set(deals) == {"Invoice 10901", "Invoice 10902"}
+    assert (deals["Invoice 10901"]["status"], deals["Invoice 10901"]["value"]) == ("open", 300)
+    assert deals["Invoice 10902"]["status"] == "won"
+    before = stats(pd)
+    run_target(first, **setting)  # replay: nothing to send
+    assert stats(pd) == before
+    paid_and_voided = {
+        "invoices": [
+            invoice("901", "75", 300, 0, TODAY),
+            {"Id": "902", "status": "Deleted", "_sdc_deleted_at": "2026-11-20T10:00:00+00:00"},
+        ]
+    }
+    run_target(paid_and_voided, **setting)
+    deals = _invoice_deals(pd, org_id)
+    assert deals["Invoice 10901"]["status"] == "won"
+    assert deals["Invoice 10902"]["status"] == "lost"
+    assert len(deals) == 2
+    assert stats(pd)["POST /api/v2/deals"] == 2
+
+
+def test_an_invoice_deal_whose_create_answer_was_lost_is_found_not_created_again(
+    pd: PipedriveSandbox,
+) -> None:
+    org_id, _ = _link(pd, "76", "Lost Deal Customer")
+    run_target({"invoices": [invoice("911", "76", 10, 10, TODAY)]}, invoice_deals="create")
+    with db.connection() as conn:
+        row = conn.execute(
+            "SELECT definitions FROM pipedrive_fields WHERE tenant = %s AND entity = 'deal'",
+            (TENANT,),
+        ).fetchone()
+        assert row is not None
+        code = next(
+            d["field_code"]
+            for d in row["definitions"]
+            if d["field_name"] == "QuickBooks Invoice ID"
+        )
+        # A second invoice whose create was sent, landed, and whose answer never came back.
+        conn.execute(
+            "INSERT INTO invoice_deal_map (tenant, qbo_invoice_id, qbo_customer_id, state)"
+            " VALUES (%s, '912', '76', 'pending')",
+            (TENANT,),
+        )
+    landed = pd.create(
+        "deal", title="Invoice 10912", org_id=org_id, value=20, custom_fields={code: "912"}
+    )
+    posts = stats(pd)["POST /api/v2/deals"]
+    invoices = [invoice("911", "76", 10, 10, TODAY), invoice("912", "76", 20, 20, TODAY)]
+    run_target({"invoices": invoices}, invoice_deals="create")
+    assert stats(pd)["POST /api/v2/deals"] == posts  # found, not created again
+    assert len(_invoice_deals(pd, org_id)) == 2
+    with db.connection() as conn:
+        mapped = conn.execute(
+            "SELECT state, pipedrive_deal_id FROM invoice_deal_map WHERE qbo_invoice_id = '912'"
+        ).fetchone()
+    assert mapped == {"state": "linked", "pipedrive_deal_id": landed["id"]}

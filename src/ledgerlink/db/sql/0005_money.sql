@@ -83,3 +83,19 @@ SELECT i.tenant, i.qbo_customer_id,
        max(i.txn_date) AS last_invoice_date
 FROM money_invoices i
 GROUP BY i.tenant, i.qbo_customer_id;
+
+-- Optional (`invoice_deals: create`): one deal per invoice dated on or after the notes' cutoff.
+-- 'pending' is committed before the create is sent; after a crash or a lost answer the deal is
+-- looked up among the organization's deals by its "QuickBooks Invoice ID" field first.
+CREATE TABLE invoice_deal_map (
+    tenant            tenant_name NOT NULL,
+    qbo_invoice_id    text NOT NULL,
+    qbo_customer_id   text NOT NULL,
+    pipedrive_deal_id bigint,
+    state             text NOT NULL CHECK (state IN ('pending', 'linked')),
+    last_pushed       jsonb NOT NULL DEFAULT '{}'::jsonb,
+    updated_at        timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (tenant, qbo_invoice_id),
+    CHECK (state = 'pending' OR pipedrive_deal_id IS NOT NULL)
+);
+CREATE INDEX invoice_deal_map_customer ON invoice_deal_map (tenant, qbo_customer_id);

@@ -254,7 +254,7 @@ class MoneySync:
                 self._refreshed.add(entity)
                 self.fields(entity, refresh=True)
                 entry = self._write_fields(entity, target_id, customer, record)
-        except PipedriveApiError as error:
+        except (PipedriveApiError, WriteOutcomeUnknown) as error:  # the latter: a field create
             entry = AuditEntry(stream, customer, "fail", str(target_id), error=str(error))
         self._audit(summary, entry)
         if entry.action == "fail":

@@ -97,9 +97,16 @@ def test_the_target_pushes_figures_and_notes_once_at_the_end_of_the_run(
         failed = conn.execute(
             "SELECT stream, source_key, error FROM sync_audit WHERE action = 'fail'"
         ).fetchall()
+        owed = conn.execute(
+            "SELECT m.open_balance, m.open_invoices, o.pipedrive_org_id FROM customer_money m"
+            " LEFT JOIN customer_org_map o USING (tenant, qbo_customer_id)"
+            " WHERE m.tenant = %s AND m.qbo_customer_id = '71'",
+            (TENANT,),
+        ).fetchone()
     assert failed == [
         {"stream": "invoices", "source_key": "503", "error": "an invoice without a CustomerRef"}
     ]
+    assert owed == {"open_balance": 300, "open_invoices": 1, "pipedrive_org_id": org_id}
     before = stats(pd)
     run_target(records)  # the same input again: nothing changed, nothing sent, nothing read
     assert stats(pd) == before

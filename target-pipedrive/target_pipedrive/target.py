@@ -1,5 +1,5 @@
-"""target-pipedrive: the Target class. Streams ``customers`` (tap-quickbooks) and ``deals``
-(tap-pipedrive) have sinks; any other stream is refused in one line when it carries a record.
+"""target-pipedrive: the Target class. Streams ``customers``, ``invoices``, ``payments``
+(tap-quickbooks) and ``deals`` (tap-pipedrive) have sinks; any other stream is refused in one line when it carries a record.
 
 At the end of every run the report (``report.RunReport``) goes to stderr. A run that reached the
 daily token reserve ends with exit status 75 and its distinctive last line, having emitted no
@@ -13,16 +13,31 @@ import typing as t
 from functools import cached_property
 
 from singer_sdk import Sink
+from singer_sdk import typing as th
 from typing_extensions import override
 
 from ledgerlink.singer.target import StoreTarget
+from target_pipedrive.money_sink import STREAMS as MONEY_STREAMS
+from target_pipedrive.money_sink import MoneySink, money_properties
 from target_pipedrive.report import EXIT_BUDGET_STOP
 from target_pipedrive.run import PipedriveRun
 from target_pipedrive.settings import CONFIG_SCHEMA
 from target_pipedrive.sinks import CustomersSink, DealsSink, RefusedSink
 
 # Stream → sink class; other modules' sinks (money on the CRM) are registered here too.
-SINKS: dict[str, type[Sink]] = {"customers": CustomersSink, "deals": DealsSink}
+SINKS: dict[str, type[Sink]] = {
+    "customers": CustomersSink,
+    "deals": DealsSink,
+    **dict.fromkeys(MONEY_STREAMS, MoneySink),
+}
+# The customers/deals settings plus money on the CRM's own.
+_SCHEMA: dict[str, t.Any] = {
+    **CONFIG_SCHEMA,
+    "properties": {
+        **CONFIG_SCHEMA["properties"],
+        **th.PropertiesList(*money_properties()).to_dict()["properties"],
+    },
+}
 
 
 class TargetPipedrive(StoreTarget):
@@ -31,7 +46,7 @@ class TargetPipedrive(StoreTarget):
     name = "target-pipedrive"
     provider = "pipedrive"
     default_sink_class = RefusedSink
-    config_jsonschema = CONFIG_SCHEMA
+    config_jsonschema = _SCHEMA
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)

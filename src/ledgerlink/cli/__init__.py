@@ -15,6 +15,7 @@ from ledgerlink.cli.connect import connect, disconnect
 from ledgerlink.cli.db import db
 from ledgerlink.cli.demo import demo
 from ledgerlink.cli.keys import keys
+from ledgerlink.cli.replay import replay
 from ledgerlink.cli.sandbox import sandbox
 from ledgerlink.cli.shipments import shipments
 from ledgerlink.cli.status import refresh, status
@@ -70,3 +71,4 @@ main.add_command(refresh)
 main.add_command(demo)
 main.add_command(sandbox)
 main.add_command(shipments)
+main.add_command(replay)

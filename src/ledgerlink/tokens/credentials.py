@@ -55,6 +55,7 @@ class Connection:
     last_refreshed_at: datetime | None
     version: int
     checked_at: datetime
+    connected_at: datetime | None = None  # first connected (a reconnect keeps it)
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any], now: datetime) -> Connection:
@@ -74,6 +75,7 @@ class Connection:
             last_refreshed_at=row["last_refreshed_at"],
             version=row["version"],
             checked_at=now,
+            connected_at=row.get("created_at"),
         )
 
     @property

@@ -11,7 +11,7 @@ PIPEDRIVE_REFRESH_WINDOW = timedelta(days=60)
 COLUMNS = (
     "tenant, provider, auth_kind, account_id, api_url, token_url, revoke_url, client_id, secrets,"
     " access_expires_at, refresh_expires_at, refresh_hard_expires_at, status, status_detail,"
-    " reauth_cause, reconnect_command, version, last_refreshed_at, updated_at"
+    " reauth_cause, reconnect_command, version, last_refreshed_at, created_at, updated_at"
 )
 
 

@@ -52,6 +52,31 @@ def setup(*options: str) -> None:
     run(*uv(), "sync", "--all-packages", "--frozen")
 
 
+CHROMIUM_INSTALL = "apt-get install -y --no-install-recommends chromium"
+
+
+def ensure_chromium() -> None:
+    """The browser test drives Debian's chromium: installed here when missing and possible (root,
+    apt); otherwise that test is skipped and says this command."""
+    if shutil.which("chromium") or shutil.which("chromium-browser"):
+        return
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        print(f"chromium not found: the browser test is skipped ({CHROMIUM_INSTALL})", flush=True)
+        return
+    print("Installing chromium for the browser test", flush=True)
+    env = os.environ | {"DEBIAN_FRONTEND": "noninteractive"}
+
+    def quietly(*command: str) -> bool:
+        done = subprocess.run(
+            command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False
+        )
+        return done.returncode == 0
+
+    install = [*CHROMIUM_INSTALL.split(), "-qq"]
+    if not quietly(*install) and quietly("apt-get", "update", "-qq"):  # stale package lists
+        quietly(*install)
+
+
 def tool(name: str) -> Path:
     return VENV_BIN / name
 
@@ -66,6 +91,7 @@ PARALLEL = ("-p", "no:cacheprovider", "--numprocesses=2", "--dist=loadgroup")
 
 def test(*options: str) -> None:
     setup()
+    ensure_chromium()
     if "--slow" in options:
         run(tool("pytest"), "-p", "no:cacheprovider", "--slow", "-m", "slow")
         return

@@ -6,6 +6,7 @@ import dagster as dg
 
 from ledgerlink_orchestration.assets.connections import CONNECTIONS
 from ledgerlink_orchestration.keepalive import reconnect_warnings
+from ledgerlink_orchestration.mapping_checks import CHECKS as MAPPING_CHECKS
 from ledgerlink_orchestration.resources import TokenStoreResource
 from ledgerlink_orchestration.settings import SETTINGS
 
@@ -33,4 +34,4 @@ def no_reconnect_due(tokens: TokenStoreResource) -> dg.AssetCheckResult:
     )
 
 
-CHECKS = [no_reconnect_due]
+CHECKS = [no_reconnect_due, *MAPPING_CHECKS]

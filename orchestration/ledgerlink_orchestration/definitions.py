@@ -2,7 +2,14 @@
 
 import dagster as dg
 
-from ledgerlink_orchestration.assets import connections, pipedrive, quickbooks
+from ledgerlink_orchestration.assets import (
+    backfills,
+    connections,
+    crm,
+    fulfilment,
+    pipedrive,
+    quickbooks,
+)
 from ledgerlink_orchestration.checks import CHECKS
 from ledgerlink_orchestration.jobs import JOBS
 from ledgerlink_orchestration.resources import resources
@@ -10,7 +17,14 @@ from ledgerlink_orchestration.schedules import SCHEDULES
 from ledgerlink_orchestration.sensors import SENSORS
 
 defs = dg.Definitions(
-    assets=[*quickbooks.ASSETS, *pipedrive.ASSETS, *connections.ASSETS],
+    assets=[
+        *quickbooks.ASSETS,
+        *pipedrive.ASSETS,
+        *crm.ASSETS,
+        *fulfilment.ASSETS,
+        *backfills.ASSETS,
+        *connections.ASSETS,
+    ],
     asset_checks=CHECKS,
     jobs=JOBS,
     schedules=SCHEDULES,

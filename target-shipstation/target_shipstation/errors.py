@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ledgerlink.errors import LedgerlinkError
+from ledgerlink.shiprule import SettingError as SettingError  # the ship rule's, in the core
 
 
 def invoice_label(invoice: Mapping[str, Any]) -> str:
@@ -26,7 +27,3 @@ class InvoiceError(LedgerlinkError):
         self.invoice_id = str(invoice.get("Id") or "")
         self.problem = problem
         super().__init__(f"Cannot order {invoice_label(invoice)}: {problem}")
-
-
-class SettingError(LedgerlinkError):
-    """A target setting has a value the rules cannot use."""

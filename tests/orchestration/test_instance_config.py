@@ -14,6 +14,7 @@ import yaml
 from psycopg.conninfo import make_conninfo
 
 from ledgerlink import db
+from ledgerlink_orchestration.jobs import TENANT_JOBS
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCAL = ROOT / "dagster.yaml"
@@ -33,10 +34,13 @@ def test_both_instances_share_the_queue_retries_and_monitoring() -> None:
     limits = {
         entry["key"]: entry for entry in local["concurrency"]["runs"]["tag_concurrency_limits"]
     }
-    # One limit per Meltano job, one run per tenant (the value of the tag).
-    for job in ("raw-quickbooks", "raw-pipedrive"):
-        assert limits[f"meltano/{job}"]["value"] == {"applyLimitPerUniqueValue": True}
-        assert limits[f"meltano/{job}"]["limit"] == 1
+    # One limit per lock tag a tenant job carries (Meltano jobs, the shipment read-back), one
+    # run per tenant (the value of the tag).
+    locks = {lock for tenant_job in TENANT_JOBS for lock in tenant_job.locks}
+    assert "meltano/invoices-to-shipstation" in locks
+    for lock in locks:
+        assert limits[lock]["value"] == {"applyLimitPerUniqueValue": True}
+        assert limits[lock]["limit"] == 1
 
 
 @pytest.fixture

@@ -6,49 +6,13 @@ run. The real process is exercised by test_raw_quickbooks.py.
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 
 import dagster as dg
 import pytest
 
 from ledgerlink_orchestration.assets.quickbooks import raw_quickbooks
-from ledgerlink_orchestration.meltano import MeltanoResource
-from tests.orchestration.conftest import FIXTURES
-
-ROOT = Path(__file__).resolve().parents[2]
-
-FAKE = """\
-import json, os, sys
-from pathlib import Path
-args = sys.argv[1:]
-with open({calls!r}, "a") as log:
-    tenant = os.environ.get("TAP_QUICKBOOKS_TENANT")
-    log.write(json.dumps({{"args": args, "tenant": tenant}}) + "\\n")
-script = {script!r}
-name = script[min(sum(1 for _ in open({calls!r})), len(script)) - 1]
-sys.stderr.write((Path({fixtures!r}) / ("meltano-run-" + name + ".jsonl")).read_text())
-sys.exit(0 if name == "success" else 1)
-"""
-
-
-class FakeMeltano:
-    """A `meltano` that answers call N with the recorded run script[N] (the last one repeats)."""
-
-    def __init__(self, tmp: Path, *script: str) -> None:
-        self.calls_file = tmp / "calls.jsonl"
-        self.calls_file.write_text("")
-        self.path = tmp / "meltano"
-        body = FAKE.format(calls=str(self.calls_file), script=list(script), fixtures=str(FIXTURES))
-        self.path.write_text(f"#!{sys.executable}\n{body}")
-        self.path.chmod(0o755)
-
-    def calls(self) -> list[dict[str, object]]:
-        return [json.loads(line) for line in self.calls_file.read_text().splitlines()]
-
-    def resource(self) -> MeltanoResource:
-        return MeltanoResource(executable=str(self.path), project_dir=str(ROOT))
+from tests.orchestration.fake_meltano import FakeMeltano
 
 
 def _materialize(
@@ -106,7 +70,7 @@ def test_a_dead_runs_lock_is_forced_when_no_other_run_holds_the_job(
     fake = FakeMeltano(tmp_path, "already-running", "success")
     result = _materialize(instance, fake)
     assert result.success
-    assert [("--force" in c["args"]) for c in fake.calls()] == [False, True]  # type: ignore[operator]
+    assert [("--force" in c["args"]) for c in fake.calls()] == [False, True]
     run = instance.get_run_by_id(result.run_id)
     assert run is not None and run.tags["meltano/raw-quickbooks"] == "acme"
 

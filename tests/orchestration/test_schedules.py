@@ -7,7 +7,13 @@ from datetime import UTC, datetime
 import dagster as dg
 
 from ledgerlink_orchestration.definitions import defs
-from ledgerlink_orchestration.schedules import raw_copies_daily, token_keepalive_schedule
+from ledgerlink_orchestration.schedules import (
+    customers_hourly,
+    money_and_deal_links_hourly,
+    raw_copies_daily,
+    shipment_status_every_15_minutes,
+    token_keepalive_schedule,
+)
 from ledgerlink_orchestration.settings import Settings
 
 TICK = datetime(2026, 11, 27, 3, 0, tzinfo=UTC)
@@ -38,6 +44,26 @@ def test_raw_copies_launch_one_run_per_tenant_with_its_meltano_lock_tags(
     again = raw_copies_daily.evaluate_tick(context).run_requests or []
     assert [r.run_key for r in again] == [r.run_key for r in requests]
     assert len({r.run_key for r in requests}) == 2
+
+
+def test_the_sync_schedules_run_each_tenant_with_the_locks_of_its_meltano_jobs(
+    stored_instance: dg.DagsterInstance,
+) -> None:
+    stored_instance.add_dynamic_partitions("tenants", ["acme"])
+    expected = {
+        customers_hourly: ("0 * * * *", {"meltano/customers-to-pipedrive": "acme"}),
+        money_and_deal_links_hourly: (
+            "20 * * * *",
+            {"meltano/deals-to-links": "acme", "meltano/money-to-pipedrive": "acme"},
+        ),
+        shipment_status_every_15_minutes: ("*/15 * * * *", {"ledgerlink/shipments": "acme"}),
+    }
+    for schedule, (cron, tags) in expected.items():
+        assert schedule.cron_schedule == cron
+        assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
+        [request] = schedule.evaluate_tick(_context(stored_instance)).run_requests or []
+        assert request.partition_key == "acme"
+        assert {k: v for k, v in request.tags.items() if "/" in k and "dagster" not in k} == tags
 
 
 def test_the_keepalive_runs_every_half_hour() -> None:

@@ -77,7 +77,11 @@ def _runs(url: str) -> list[dict[str, str]]:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(chromium() is None, reason="needs Debian's chromium (apt-get install chromium)")
+@pytest.mark.skipif(
+    chromium() is None,
+    reason="needs Debian's chromium: apt-get install -y --no-install-recommends chromium (as root;"
+    " python3 tasks.py test does it when it can)",
+)
 def test_the_ui_shows_the_definitions_and_runs_a_materialization(
     box: Box, dagster_ui: str, tmp_path: Path
 ) -> None:
@@ -94,11 +98,18 @@ def test_the_ui_shows_the_definitions_and_runs_a_materialization(
 
         page.go(f"{dagster_ui}/automation")
         page.wait_for_text(
-            "raw_copies_daily", "token_keepalive_every_30_minutes", "tenant_discovery"
+            "raw_copies_daily",
+            "customers_hourly",
+            "shipment_status_every_15_minutes",
+            "token_keepalive_every_30_minutes",
+            "tenant_discovery",
+            "paid_invoices",
         )
 
         page.go(f"{dagster_ui}/assets/ledgerlink/connections?view=checks")
         page.wait_for_text("no_reconnect_due")
+        page.go(f"{dagster_ui}/assets/ledgerlink/customer_org_map?view=checks")
+        page.wait_for_text("one_organization_per_customer", "every_active_customer_mapped")
 
         page.go(f"{dagster_ui}/assets/ledgerlink/connections")
         page.wait_for_text("Materialize", "Definition", "token_keepalive")

@@ -14,6 +14,9 @@ from typing import Any
 METRIC_PREFIX = "METRIC:"
 # Meltano's own line when a run with the same state ID looks alive (a crashed run's lock).
 ALREADY_RUNNING = "already running"
+# Words of every `BudgetReserveReached` message (ledgerlink.pipedrive.limits): a Pipedrive plugin
+# stopped cleanly at the daily token reserve, with resumable state.
+BUDGET_STOP = "Pipedrive token budget"
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,7 @@ class RunSummary:
     succeeded: bool | None = None
     failed_plugin_kind: str | None = None  # "extractors" / "loaders" / "mappers"
     warnings: list[str] = field(default_factory=list)
+    budget_stop: str | None = None  # the plugin's line when it stopped at the token reserve
     _last_line: dict[str, LogLine] = field(default_factory=dict)  # per plugin, non-metric
     _meltano_errors: list[str] = field(default_factory=list)
     _producers: set[str] = field(default_factory=set)
@@ -96,6 +100,8 @@ class RunSummary:
                 self._producers.add(line.plugin)
             if line.event.startswith(("WARNING", "WARN ")) or line.level == "warning":
                 self.warnings.append(f"{line.plugin}: {line.event}")
+            if BUDGET_STOP in line.event:
+                self.budget_stop = f"{line.plugin}: {_strip_plugin_prefix(line.plugin, line.event)}"
             return
         if line.event == "Run completed":
             self.succeeded = line.fields.get("status") == "success"

@@ -15,7 +15,8 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
@@ -38,6 +39,17 @@ _QUIET = {
 }
 
 Context = dg.AssetExecutionContext | dg.OpExecutionContext
+
+
+@dataclass(frozen=True)
+class _Invocation:
+    """One `meltano run` as asked for: the job, its tenant, extra flags, state and variables."""
+
+    job: str
+    tenant: str
+    args: tuple[str, ...]
+    state_id_suffix: str
+    env: Mapping[str, str]
 
 
 def lock_tag(job: str) -> str:
@@ -65,13 +77,22 @@ class MeltanoResource(dg.ConfigurableResource):  # type: ignore[type-arg]
     termination_timeout_seconds: float = 20.0
 
     def run(
-        self, context: Context, job: str, tenant: str, *, args: Sequence[str] = ()
+        self,
+        context: Context,
+        job: str,
+        tenant: str,
+        *,
+        args: Sequence[str] = (),
+        state_id_suffix: str | None = None,
+        env: Mapping[str, str] | None = None,
     ) -> RunSummary:
         """Run `job` (a meltano.yml job or blocks) for `tenant`; dg.Failure with the plugin's
-        own one-line error when it fails."""
+        own one-line error when it fails. `state_id_suffix` (default: the tenant) picks the
+        Meltano state and lock; `env` adds variables (plugin settings) for this run."""
         project = MeltanoProject.find(self.project_dir)
         self._claim(context, job, tenant)
-        summary = self._run_once(context, project, job, tenant, args, force=False)
+        invocation = _Invocation(job, tenant, tuple(args), state_id_suffix or tenant, env or {})
+        summary = self._run_once(context, project, invocation, force=False)
         if not summary.succeeded and summary.refused_as_already_running:
             others = self._live_runs(context, job, tenant)
             if others:
@@ -84,28 +105,28 @@ class MeltanoResource(dg.ConfigurableResource):  # type: ignore[type-arg]
                 f"Meltano keeps the lock of a run that died ({job}, tenant '{tenant}') and no "
                 "other Dagster run holds it: running again with --force"
             )
-            summary = self._run_once(context, project, job, tenant, args, force=True)
+            summary = self._run_once(context, project, invocation, force=True)
         if not summary.succeeded:
             raise dg.Failure(description=summary.error_line(), metadata=summary.metadata())
         return summary
 
     # -- the process ----------------------------------------------------------------------------
 
-    def _command(self, job: str, tenant: str, args: Sequence[str], force: bool) -> list[str]:
+    def _command(self, run: _Invocation, force: bool) -> list[str]:
         command = [self._executable()]
         if self.environment:
             command.append(f"--environment={self.environment}")
-        command += ["--log-format=json", "run", f"--state-id-suffix={tenant}"]
+        command += ["--log-format=json", "run", f"--state-id-suffix={run.state_id_suffix}"]
         if force:
             command.append("--force")
-        return [*command, *args, *job.split()]
+        return [*command, *run.args, *run.job.split()]
 
-    def _environment(self, project: MeltanoProject, job: str, tenant: str) -> dict[str, str]:
-        env = dict(os.environ) | _QUIET | {"LEDGERLINK_TENANT": tenant}
-        env.update({tenant_variable(p): tenant for p in project.plugins(job)})
+    def _environment(self, project: MeltanoProject, run: _Invocation) -> dict[str, str]:
+        env = dict(os.environ) | _QUIET | {"LEDGERLINK_TENANT": run.tenant}
+        env.update({tenant_variable(p): run.tenant for p in project.plugins(run.job)})
         if "LEDGERLINK_SQLALCHEMY_URL" not in env:
             env["LEDGERLINK_SQLALCHEMY_URL"] = db.sqlalchemy_url(db.dsn())
-        return env
+        return env | dict(run.env)
 
     def _executable(self) -> str:
         if self.executable:
@@ -120,19 +141,17 @@ class MeltanoResource(dg.ConfigurableResource):  # type: ignore[type-arg]
         self,
         context: Context,
         project: MeltanoProject,
-        job: str,
-        tenant: str,
-        args: Sequence[str],
+        run: _Invocation,
         *,
         force: bool,
     ) -> RunSummary:
-        command = self._command(job, tenant, args, force)
-        context.log.info(f"meltano {' '.join(command[1:])}  (tenant '{tenant}')")
+        command = self._command(run, force)
+        context.log.info(f"meltano {' '.join(command[1:])}  (tenant '{run.tenant}')")
         summary = RunSummary()
         process = subprocess.Popen(
             command,
             cwd=project.root,
-            env=self._environment(project, job, tenant),
+            env=self._environment(project, run),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,

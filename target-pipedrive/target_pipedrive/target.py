@@ -1,5 +1,6 @@
 """target-pipedrive: the Target class. Streams ``customers``, ``invoices``, ``payments``
-(tap-quickbooks) and ``deals`` (tap-pipedrive) have sinks; any other stream is refused in one line when it carries a record.
+(tap-quickbooks) and ``deals`` (tap-pipedrive) have sinks; any other stream is refused in one
+line when it carries a record.
 
 At the end of every run the report (``report.RunReport``) goes to stderr. A run that reached the
 daily token reserve ends with exit status 75 and its distinctive last line, having emitted no

@@ -133,15 +133,6 @@ class PipedriveClient:
         return _data(self.http.request("PATCH", f"{V2}/persons/{person_id}", body=body))
 
     # -- deals and notes -------------------------------------------------------------------
-    def deal(self, deal_id: int) -> dict[str, Any] | None:
-        """One deal, or ``None`` when it does not exist (any more)."""
-        try:
-            return _data(self.http.request("GET", f"{V2}/deals/{deal_id}"))
-        except PipedriveApiError as error:
-            if is_not_found(error):
-                return None
-            raise
-
     def deals(
         self, *, org_id: int | None = None, custom_fields: Sequence[str] | None = None
     ) -> Iterator[dict[str, Any]]:

@@ -60,23 +60,30 @@ def ui(tenant: str, port: int, ui_port: int) -> None:
     """`dagster dev` on the project's DAGSTER_HOME, with the sandbox served again on the same
     ports and the tenant reconnected (the sandbox keeps its data in memory: it starts again from
     the seed; the store and the run history are the main job's)."""
-    with sandbox(port, attach=False) as link:
-        os.environ.update(link.env)
-        click.echo(f"sandbox (seed demo) on {link.url('quickbooks')} and the next two ports")
-        setup.prepare_store()
-        setup.connect_tenant(tenant, os.environ)
-        home = use_project_home()
-        click.echo(f"tenant '{tenant}' reconnected; DAGSTER_HOME={home}")
-        dagster = Path(sys.executable).with_name("dagster")
-        root = MeltanoProject.find().root  # `dagster dev` finds the code location from there
-        process = subprocess.Popen(
-            [str(dagster), "dev", "--port", str(ui_port)], cwd=root, env=os.environ.copy()
-        )
-        try:
-            process.wait()
-        except KeyboardInterrupt:
-            process.terminate()
-            process.wait(30)
+    try:
+        with sandbox(port, attach=False) as link:
+            os.environ.update(link.env)
+            click.echo(f"sandbox (seed demo) on {link.url('quickbooks')} and the next two ports")
+            setup.prepare_store()
+            setup.connect_tenant(tenant, os.environ)
+            home = use_project_home()
+            click.echo(f"tenant '{tenant}' reconnected; DAGSTER_HOME={home}")
+            _dagster_dev(ui_port)
+    except LedgerlinkError as error:
+        raise click.ClickException(str(error)) from None
+
+
+def _dagster_dev(ui_port: int) -> None:
+    dagster = Path(sys.executable).with_name("dagster")
+    root = MeltanoProject.find().root  # `dagster dev` finds the code location from there
+    process = subprocess.Popen(
+        [str(dagster), "dev", "--port", str(ui_port)], cwd=root, env=os.environ.copy()
+    )
+    try:
+        process.wait()
+    except KeyboardInterrupt:
+        process.terminate()
+        process.wait(30)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,9 @@ from datetime import date, datetime
 
 import httpx
 
+from ledgerlink.cli.sandbox import NOT_INSTALLED, is_missing_sandbox
+from ledgerlink.errors import LedgerlinkError
+
 SEED = "demo"
 
 
@@ -29,7 +32,12 @@ class SandboxLink:
 @contextmanager
 def sandbox(port: int, *, attach: bool) -> Iterator[SandboxLink]:
     # Imported on use: the emulators are a distribution of their own (the development setup).
-    from ledgerlink_sandbox.sandbox import SERVICES, Sandbox, static_env
+    try:
+        from ledgerlink_sandbox.sandbox import SERVICES, Sandbox, static_env
+    except ModuleNotFoundError as exc:
+        if not is_missing_sandbox(exc):
+            raise
+        raise LedgerlinkError(f"the main job needs the sandbox: {NOT_INSTALLED}") from None
 
     if attach:
         urls = {s.name: f"http://127.0.0.1:{port + s.port_offset}" for s in SERVICES}

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 
 from ledgerlink.config import Provider
+from ledgerlink.errors import LedgerlinkError
 from ledgerlink.pipedrive.client import PipedriveClient
 from ledgerlink.quickbooks.client import QboClient
 from ledgerlink.tokens import TokenStore
@@ -119,11 +120,14 @@ class Business:
     def _product(self) -> dict[str, Any]:
         client = QboClient.for_tenant(self.tenant, store=self.store)
         try:
-            items = client.query("SELECT * FROM Item WHERE Type = 'Inventory'", "Item")
-            items = items or client.query("SELECT * FROM Item", "Item")
+            items = client.query("SELECT * FROM Item", "Item")
         finally:
             client.close()
-        return min(items, key=lambda i: int(i["Id"]))
+        # Goods that ship (the demo company sells no Inventory items; Services never ship).
+        goods = [i for i in items if i.get("Type") in ("Inventory", "NonInventory")]
+        if not goods:
+            raise LedgerlinkError("The QuickBooks company has no product that ships")
+        return min(goods, key=lambda i: int(i["Id"]))
 
     def pay(self, invoice: NewInvoice) -> str:
         """The customer pays the invoice in full; the Payment's Id."""

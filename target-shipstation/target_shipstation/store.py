@@ -117,6 +117,8 @@ class Announced:
     order_number: str
     realm_id: str
     items_ordered: int
+    # The invoice's customer: the read-back finds the linked deal through it (migration 0006).
+    customer_id: str | None = None
 
 
 def write_ahead(conn: Connection, tenant: str, orders: Iterable[Announced]) -> None:
@@ -124,7 +126,7 @@ def write_ahead(conn: Connection, tenant: str, orders: Iterable[Announced]) -> N
     state: only rows without a committed order are announced)."""
     rows = [
         (tenant, o.invoice_id, o.doc_number, o.order_key, o.order_number, o.realm_id,
-         o.items_ordered)
+         o.items_ordered, o.customer_id)
         for o in orders
     ]  # fmt: skip
     if rows:
@@ -132,11 +134,13 @@ def write_ahead(conn: Connection, tenant: str, orders: Iterable[Announced]) -> N
             cursor.executemany(
                 """
                 INSERT INTO invoice_order_map (tenant, qbo_invoice_id, doc_number, order_key,
-                    order_number, realm_id, items_ordered, state)
-                VALUES (%s, %s, %s, %s, %s, %s, %s, 'submitting')
+                    order_number, realm_id, items_ordered, qbo_customer_id, state)
+                VALUES (%s, %s, %s, %s, %s, %s, %s, %s, 'submitting')
                 ON CONFLICT (tenant, qbo_invoice_id) DO UPDATE
                     SET doc_number = EXCLUDED.doc_number, order_number = EXCLUDED.order_number,
                         items_ordered = EXCLUDED.items_ordered, state = 'submitting',
+                        qbo_customer_id = COALESCE(EXCLUDED.qbo_customer_id,
+                                                   invoice_order_map.qbo_customer_id),
                         updated_at = now()
                 """,
                 rows,

@@ -135,7 +135,8 @@ def demo(ctx: click.Context, tenant: str, raw_copies: bool) -> None:
     """Run the main job against a local sandbox on the embedded defaults."""
     handover = None if raw_copies else main_job_command()
     if handover is not None:
-        ctx.invoke(handover, tenant=tenant)
+        # Parsed as its own command line, so its options' environment variables apply.
+        handover.main(["--tenant", tenant], prog_name="ledgerlink demo", standalone_mode=False)
         return
     # Imported on use: the emulators are an optional distribution (see ledgerlink.cli.sandbox).
     try:

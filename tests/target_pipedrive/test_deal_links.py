@@ -11,7 +11,7 @@ from target_pipedrive import store
 from tests.target_pipedrive.conftest import TENANT, PipedriveSandbox, stats
 from tests.target_pipedrive.singer_io import TargetRun, record, run_target, schema, state
 
-DEAL = {"id": {}, "org_id": {}, "status": {}, "is_deleted": {}, "title": {}}
+DEAL: dict[str, Any] = {"id": {}, "org_id": {}, "status": {}, "is_deleted": {}, "title": {}}
 
 
 def _deals(*deals: dict[str, Any]) -> TargetRun:

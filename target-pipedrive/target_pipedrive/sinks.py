@@ -20,7 +20,7 @@ from ledgerlink import db
 from ledgerlink.errors import LedgerlinkError
 from target_pipedrive import deallinks, store
 from target_pipedrive.run import HasRun, PipedriveRun
-from target_pipedrive.settings import Jobs
+from target_pipedrive.settings import Contacts, Jobs
 from target_pipedrive.store import AuditEntry
 
 log = logging.getLogger(__name__)
@@ -59,6 +59,8 @@ class CustomersSink(PipedriveSink):
                 store.audit(conn, run.tenant, run.run_id, entries, dry_run=run.settings.dry_run)
         summary = run.organizations.sync(live)
         run.report.add_customers(summary)
+        if run.settings.contacts is Contacts.PERSON and not run.stopped:
+            run.report.add_contacts(run.contacts.sync(live))
 
     def _skipped(self, run: PipedriveRun, record: Mapping[str, Any]) -> AuditEntry | None:
         """Why the record makes no organization (``None``: it does)."""

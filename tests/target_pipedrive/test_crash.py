@@ -1,5 +1,6 @@
 """SIGKILL of the target at random points of its writes, then a rerun: every customer ends with
-exactly one organization and one linked mapping row; nothing is created twice.
+exactly one organization, one person for its contact (``contacts: person``) and one linked
+mapping row of each; nothing is created twice.
 
 The kill lands after a random number of answered creates (the client logs each answered request
 before the target records it), so the windows between a create and its mapping row, and between
@@ -72,12 +73,23 @@ def _check(pd: PipedriveSandbox, records: list[dict[str, Any]]) -> None:
             " WHERE tenant = %s",
             (TENANT,),
         ).fetchall()
+        people = conn.execute(
+            "SELECT qbo_customer_id, pipedrive_person_id, state FROM customer_person_map"
+            " WHERE tenant = %s",
+            (TENANT,),
+        ).fetchall()
     mapping = {r["qbo_customer_id"]: r for r in rows}
+    persons = {r["qbo_customer_id"]: r for r in people}
+    emails = Counter(
+        e["value"] for p in pd.rows("person") if not p["is_deleted"] for e in p["emails"]
+    )
     for r in records:
+        assert emails[r["PrimaryEmailAddr"]["Address"]] == 1, r["Id"]  # one person each
+        assert persons[r["Id"]]["state"] == "linked", r["Id"]
         assert carried[r["Id"]] == 1, r["Id"]  # one organization carries the customer's Id
         assert names[r["DisplayName"]] == 1, r["DisplayName"]  # and none was created twice
         assert mapping[r["Id"]]["state"] == "linked", r["Id"]
-    assert not [r for r in rows if r["state"] == "pending"]
+    assert not [r for r in rows + people if r["state"] == "pending"]
     linked = [r["pipedrive_org_id"] for r in rows if r["state"] == "linked"]
     assert len(linked) == len(set(linked))
 
@@ -90,18 +102,25 @@ def test_a_killed_run_and_its_rerun_leave_exactly_one_organization_per_customer(
     pd: PipedriveSandbox, tmp_path: Path, rounds: int
 ) -> None:
     config = tmp_path / "config.json"
-    config.write_text(json.dumps({"tenant": TENANT, "backoff_base_seconds": 0.01}))
+    settings = {"tenant": TENANT, "backoff_base_seconds": 0.01, "contacts": "person"}
+    config.write_text(json.dumps(settings))
     rng = random.Random(os.environ.get("CRASH_SEED", "target-pipedrive"))
     seen: list[dict[str, Any]] = []
     codes: list[int] = []  # of the runs meant to be killed (a late kill point may come too late)
     for round_ in range(rounds):
         records = [
-            customer(f"{round_ + 1}{n:03d}", f"Crash Round {round_} Customer {n}")
+            customer(
+                f"{round_ + 1}{n:03d}",
+                f"Crash Round {round_} Customer {n}",
+                GivenName=f"Person{n}",
+                PrimaryEmailAddr={"Address": f"r{round_}c{n}@crash.example"},
+            )
             for n in range(PER_ROUND)
         ]
         messages = _input(tmp_path / f"round{round_}.singer", records)
         # The first round also creates the custom fields: the kill may land among them.
-        kill_after = rng.randint(0, PER_ROUND + (8 if round_ == 0 else 0))
+        # An organization and a person per customer: 2 creates each.
+        kill_after = rng.randint(0, 2 * PER_ROUND + (8 if round_ == 0 else 0))
         codes.append(_run(config, messages, kill_after))
         assert _run(config, messages, None) == 0
         seen += records

@@ -27,6 +27,10 @@ log = logging.getLogger(__name__)
 
 
 class PipedriveSink(BatchSink):
+    # Bad input is one record's problem: a record that fails its schema goes on to the sync,
+    # which audits what it cannot use (no Id: ``fail``), and every other record still lands.
+    fail_on_record_validation_exception = False
+
     def __init__(self, target: Target, *args: Any, **kwargs: Any) -> None:
         super().__init__(target, *args, **kwargs)
         # The SDK keeps no reference to the target; the sinks share its run.
@@ -34,6 +38,10 @@ class PipedriveSink(BatchSink):
 
     def records(self, context: Mapping[str, Any]) -> list[dict[str, Any]]:
         return list(context.get("records") or [])
+
+    @override
+    def _singer_validate_message(self, record: dict[str, Any]) -> None:
+        """A record without its key is audited by the sync (``fail``), not fatal to the run."""
 
 
 class CustomersSink(PipedriveSink):

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from ledgerlink.pipedrive.limits import BudgetReserveReached
 from ledgerlink.pipedrive.transport import Usage
+from target_pipedrive.contacts import ContactSummary
 from target_pipedrive.organizations import RunSummary
 
 EXIT_BUDGET_STOP = 75  # sysexits.h EX_TEMPFAIL: try again later
@@ -30,6 +31,7 @@ class RunReport:
     customers: RunSummary | None = None  # merged over the run's batches
     skipped: Counter[str] = field(default_factory=Counter)  # reason → customers
     deals: Counter[str] = field(default_factory=Counter)  # action → deals
+    contacts: Counter[str] = field(default_factory=Counter)  # action → persons
     stopped: BudgetReserveReached | None = None
     left: int = 0  # customers not handled because the run stopped
 
@@ -44,6 +46,12 @@ class RunReport:
             self.stopped = summary.stopped
         self.left += summary.left
 
+    def add_contacts(self, summary: ContactSummary) -> None:
+        self.contacts.update(summary.actions)
+        if summary.stopped is not None and self.stopped is None:
+            self.stopped = summary.stopped
+        self.left += summary.left  # their organizations are done, their contacts are not
+
     def lines(self, usage: Usage | None) -> list[str]:
         """The report, one line per fact; the stop line last."""
         out: list[str] = []
@@ -57,6 +65,9 @@ class RunReport:
             out += summary.lines()
         for reason, count in sorted(self.skipped.items()):
             out.append(f"customers skipped: {count} {reason}")
+        if self.contacts:
+            counts = ", ".join(f"{k} {n}" for k, n in sorted(self.contacts.items()))
+            out.append(f"contacts → persons: {counts}")
         if self.deals:
             counts = ", ".join(f"{k} {n}" for k, n in sorted(self.deals.items()))
             out.append(f"deals → deal_map: {counts}")

@@ -17,6 +17,7 @@ from ledgerlink.pipedrive.client import PipedriveClient
 from ledgerlink.pipedrive.limits import Reserve
 from ledgerlink.retry import Backoff
 from ledgerlink.singer.settings import StoreSettings
+from target_pipedrive.contacts import ContactSync
 from target_pipedrive.fieldsetup import FieldSetup
 from target_pipedrive.mapping import MappingConfig
 from target_pipedrive.organizations import OrganizationSync
@@ -70,6 +71,17 @@ class PipedriveRun:
             dry_run=self.settings.dry_run,
             database_url=self.database_url,
             field_setup=setup,
+        )
+
+    @cached_property
+    def contacts(self) -> ContactSync:
+        """One per run: the persons listing is read at most once."""
+        return ContactSync(
+            self.client,
+            self.tenant,
+            run_id=self.run_id,
+            dry_run=self.settings.dry_run,
+            database_url=self.database_url,
         )
 
     def report_lines(self) -> list[str]:

@@ -20,13 +20,17 @@ from ledgerlink import db
 from ledgerlink.errors import LedgerlinkError
 from target_pipedrive import deallinks, store
 from target_pipedrive.run import HasRun, PipedriveRun
-from target_pipedrive.settings import Jobs
+from target_pipedrive.settings import Contacts, Jobs
 from target_pipedrive.store import AuditEntry
 
 log = logging.getLogger(__name__)
 
 
 class PipedriveSink(BatchSink):
+    # Bad input is one record's problem: a record that fails its schema goes on to the sync,
+    # which audits what it cannot use (no Id: ``fail``), and every other record still lands.
+    fail_on_record_validation_exception = False
+
     def __init__(self, target: Target, *args: Any, **kwargs: Any) -> None:
         super().__init__(target, *args, **kwargs)
         # The SDK keeps no reference to the target; the sinks share its run.
@@ -34,6 +38,10 @@ class PipedriveSink(BatchSink):
 
     def records(self, context: Mapping[str, Any]) -> list[dict[str, Any]]:
         return list(context.get("records") or [])
+
+    @override
+    def _singer_validate_message(self, record: dict[str, Any]) -> None:
+        """A record without its key is audited by the sync (``fail``), not fatal to the run."""
 
 
 class CustomersSink(PipedriveSink):
@@ -59,6 +67,8 @@ class CustomersSink(PipedriveSink):
                 store.audit(conn, run.tenant, run.run_id, entries, dry_run=run.settings.dry_run)
         summary = run.organizations.sync(live)
         run.report.add_customers(summary)
+        if run.settings.contacts is Contacts.PERSON and not run.stopped:
+            run.report.add_contacts(run.contacts.sync(live))
 
     def _skipped(self, run: PipedriveRun, record: Mapping[str, Any]) -> AuditEntry | None:
         """Why the record makes no organization (``None``: it does)."""

@@ -80,8 +80,8 @@ class TargetPipedrive(StoreTarget):
     def process_endofpipe(self) -> None:
         try:
             super().process_endofpipe()
+            lines = self.run.report_lines()  # a failed run says one line, from the wrapper
         finally:
-            lines = self.run.report_lines()
             self.run.close()
         for line in lines:
             print(line, file=sys.stderr, flush=True)

@@ -6,7 +6,9 @@ half of them, some ambiguous, some carrying the QuickBooks Id).
 One tenant walks through what a company sees: the first run links or creates one organization
 per customer without blanking anything and reports the ambiguous names; a full rerun with
 nothing changed makes no Pipedrive request; 1 % of the customers changed in QuickBooks means
-exactly one PATCH for each of their organizations, carrying only the changed field.
+exactly one PATCH for each of their organizations, carrying only the changed field. Then
+``meltano run deals-to-links`` links the company's deals to the customers of their
+organizations, writing nothing to Pipedrive.
 """
 
 from __future__ import annotations
@@ -35,7 +37,13 @@ JOB = "customers-to-pipedrive"
 # The sandbox environment of meltano.yml pins LEDGERLINK_TENANT; a setting's own variable wins.
 TENANT_ENV = {
     env_name(plugin, "tenant"): TENANT
-    for plugin in ("tap-quickbooks", "tap-quickbooks--customers", "target-pipedrive")
+    for plugin in (
+        "tap-quickbooks",
+        "tap-quickbooks--customers",
+        "tap-pipedrive",
+        "tap-pipedrive--deals",
+        "target-pipedrive",
+    )
 }
 
 
@@ -64,10 +72,10 @@ class Company:
     def generated(self) -> dict[str, Any]:
         return dict(self.pipedrive.get("/_sandbox/generated").json())
 
-    def run(self, *args: str) -> Invoked:
+    def run(self, *args: str, job: str = JOB) -> Invoked:
         project = self.world.project
         done = subprocess.run(
-            project.meltano("run", "--state-id-suffix", TENANT, *args, JOB),
+            project.meltano("run", "--state-id-suffix", TENANT, *args, job),
             cwd=project.root,
             env=project.env | TENANT_ENV,
             capture_output=True,
@@ -205,3 +213,23 @@ def test_customers_to_pipedrive_links_creates_reports_and_then_writes_only_chang
         org = company.organizations()[int(r["target_key"])]
         code = next(k for k, v in org["custom_fields"].items() if v and "555-0199" in str(v))
         assert code  # the new phone landed in the mapped field
+
+    # deals-to-links: tap-pipedrive's deals → deal_map through the organizations just linked.
+    mapping = _mapping()
+    by_org = {r["pipedrive_org_id"]: k for k, r in mapping.items() if r["state"] == "linked"}
+    company.pipedrive.post("/_sandbox/reset", json={}).raise_for_status()
+    deals = company.run(job="deals-to-links")
+    assert deals.returncode == 0, deals.stderr[-3000:]
+    assert not [k for k in company.requests() if not k.startswith("GET ")]  # reads only
+    live = [d for d in company.service.state.store.rows("deal") if not d["is_deleted"]]
+    expected = {int(d["id"]): by_org[d["org_id"]] for d in live if d["org_id"] in by_org}
+    assert expected
+    with db.connection() as conn:
+        rows = conn.execute(
+            "SELECT pipedrive_deal_id, qbo_customer_id FROM deal_map"
+            " WHERE tenant = %s AND unlinked_at IS NULL",
+            (TENANT,),
+        ).fetchall()
+    linked_deals = {int(r["pipedrive_deal_id"]): r["qbo_customer_id"] for r in rows}
+    archived = {int(d["id"]) for d in live if d.get("is_archived")}  # not read by default
+    assert linked_deals == {k: c for k, c in expected.items() if k not in archived}

@@ -135,3 +135,19 @@ def test_a_mapping_the_settings_cannot_express_fails_before_any_record(
     with pytest.raises(LedgerlinkError, match="clear_when_empty needs the policy 'overwrite'"):
         run_target(customers_input([customer("1", "x")]), organization_fields=bad, **FAST)
     assert stats(pd) == {}
+
+
+def test_bad_records_are_audited_and_the_others_still_land(pd: PipedriveSandbox) -> None:
+    good = customer("9501", "Good Input Ltd")
+    keyless = {"DisplayName": "No Key Ltd", "Active": True}
+    malformed = customer("9502", "Malformed Ltd", Active="not a boolean")
+    done = run_target(customers_input([keyless, good, malformed]), **FAST)
+    assert done.exit_code == 0
+    assert "target-pipedrive: customer ?: failed: a customer record without an Id" in done.report
+    assert len(_live_orgs(pd, "Good Input Ltd")) == 1
+    assert set(_mappings()) == {"9501", "9502"}
+    with db.connection() as conn:
+        failed = conn.execute(
+            "SELECT source_key, error FROM sync_audit WHERE action = 'fail'"
+        ).fetchall()
+    assert failed == [{"source_key": "?", "error": "a customer record without an Id"}]

@@ -115,6 +115,15 @@ class PipedriveClient:
         for page in self.http.pages(f"{V2}/persons", params):
             yield from page
 
+    def person(self, person_id: int) -> dict[str, Any] | None:
+        """One person, or ``None`` when it does not exist (any more)."""
+        try:
+            return _data(self.http.request("GET", f"{V2}/persons/{person_id}"))
+        except PipedriveApiError as error:
+            if is_not_found(error):
+                return None
+            raise
+
     def search_persons_by_email(self, email: str) -> list[dict[str, Any]]:
         """Persons whose email is exactly ``email`` (case-insensitive), as search items
         (``id``, ``name``, ``emails``, ``organization``). 20 tokens: for single look-ups only."""

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from ledgerlink import db
@@ -52,6 +53,16 @@ def _kill_when(process: subprocess.Popen[bytes], ready: Callable[[], bool], limi
     return False
 
 
+def _noted(pd: PipedriveSandbox, deal_id: int, count: int) -> bool:
+    """The sandbox holds ``count`` notes on the deal (the target may not have recorded the
+    last one yet)."""
+    return len(notes_on(pd, deal_id)) >= count
+
+
+def _past(moment: float) -> bool:
+    return time.monotonic() >= moment
+
+
 def test_sigkill_at_random_points_never_duplicates_a_note(
     pd: PipedriveSandbox, tmp_path: Path
 ) -> None:
@@ -74,10 +85,10 @@ def test_sigkill_at_random_points_never_duplicates_a_note(
         already = len(notes_on(pd, deal_id))
         if already < PAYMENTS and rng.random() < 0.75:
             target = already + rng.randint(1, 2)
-            killed = _kill_when(process, lambda t=target: len(notes_on(pd, deal_id)) >= t, 60)
+            killed = _kill_when(process, partial(_noted, pd, deal_id, target), 60)
         else:
             moment = time.monotonic() + rng.uniform(0.2, 4.0)
-            killed = _kill_when(process, lambda m=moment: time.monotonic() >= m, 60)
+            killed = _kill_when(process, partial(_past, moment), 60)
         landed += not killed
     final = _start(config, stdin)
     assert final.wait(timeout=120) == 0

@@ -33,6 +33,7 @@ class RunReport:
             f"cutoff{since}, {self.skipped} skipped, {len(self.failed)} failed, "
             f"{len(self.flagged)} flagged"
             + (f" ({self.retried} earlier failures retried)" if self.retried else "")
+            + ("" if self.dry_run else f"; {self.create_requests} createorders requests")
         )
         return [
             head,

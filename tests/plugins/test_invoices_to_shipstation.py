@@ -121,8 +121,10 @@ class Qbo:
         })  # fmt: skip
 
     def void(self, invoice: JSON) -> None:
-        current = self.post("invoice", {"Id": invoice["Id"], "SyncToken": "0"}, operation="void")
-        del current
+        answer = httpx.get(f"{self.base}/invoice/{invoice['Id']}", headers=self.headers, timeout=30)
+        answer.raise_for_status()
+        token = answer.json()["Invoice"]["SyncToken"]  # the payment changed it
+        self.post("invoice", {"Id": invoice["Id"], "SyncToken": token}, operation="void")
 
 
 class ShipStation:

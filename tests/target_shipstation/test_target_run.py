@@ -292,3 +292,8 @@ def test_a_replay_sends_the_invoice_again_on_the_next_run(ready: str, api: httpx
     unknown = cli.invoke(main, ["replay", "--tenant", TENANT, "invoice", "999"])
     assert unknown.exit_code == 1
     assert "has not seen QuickBooks invoice 999 of tenant 'acme'" in unknown.output
+
+
+def test_the_report_counts_create_requests(ready: str, api: httpx.Client) -> None:
+    ran = run_target(EARLY, everything(invoice(), invoice("13", "1005")))
+    assert ran.report.lines()[0].endswith("; 1 createorders requests")

@@ -74,7 +74,7 @@ ORDER BY 1, 2
 
 def _problems(query: str, params: Sequence[Any] = ()) -> list[tuple[str, str]]:
     with db.connection() as conn:
-        rows = conn.execute(query, params).fetchall()  # type: ignore[call-overload]
+        rows = conn.execute(query, params).fetchall()
     return [(str(r["tenant"]), str(r[list(r)[1]])) for r in rows]
 
 

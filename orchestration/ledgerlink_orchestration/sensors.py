@@ -80,6 +80,9 @@ def paid_invoices(
         except LedgerlinkError as error:  # one tenant's trouble leaves the others' checks alone
             context.log.warning(f"tenant '{tenant}': {error}")
             continue
+        except Exception as error:  # a surprise too: the cursor stays, the next tick retries
+            context.log.error(f"tenant '{tenant}': {type(error).__name__}: {error}")
+            continue
         finally:
             client.close()
         cursors[tenant] = found.cursor.to_json()

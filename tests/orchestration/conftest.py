@@ -52,6 +52,16 @@ def box(box_server: Box, clean_db: str) -> Iterator[Box]:
 
 
 @pytest.fixture
+def books(box: Box) -> Iterator[Box]:
+    """The demo company as generated, for a test that changes it (pays invoices); generated
+    again afterwards, so later tests of the session find no fresh changes."""
+    body = {"data": True, "settings": True, "tokens": False, "clock": True}
+    box.http.post("/_sandbox/reset", json=body).raise_for_status()
+    yield box
+    box.http.post("/_sandbox/reset", json=body).raise_for_status()
+
+
+@pytest.fixture
 def instance() -> dg.DagsterInstance:
     return dg.DagsterInstance.ephemeral()  # in memory: no storage migrations per test
 

@@ -12,7 +12,7 @@ from tests.orchestration.conftest import FIXTURES
 
 ROOT = Path(__file__).resolve().parents[2]
 # The recorded runs that end with a non-zero exit status.
-FAILING = ("plugin-failure", "already-running")
+FAILING = ("plugin-failure", "already-running", "budget-stop")
 # Variables a call records: the tenant, Meltano's run flags, the taps' settings.
 RECORDED_ENV = ("TAP_", "TARGET_", "MELTANO_RUN_", "LEDGERLINK_TENANT")
 

@@ -12,6 +12,7 @@ import dagster as dg
 import psycopg
 
 from ledgerlink_orchestration.assets.crm import customers_to_pipedrive
+from ledgerlink_orchestration.definitions import defs
 from tests.orchestration.fake_meltano import FakeMeltano
 
 ORGS = dg.AssetKey(["crm", "organizations"])
@@ -63,6 +64,7 @@ def test_a_budget_stop_succeeds_with_a_warning_and_the_tenants_mapping_counts(
     assert by_key[ORGS]["records_extracted"] == dg.IntMetadataValue(40)
     assert by_key[ORGS]["records_loaded"] == dg.IntMetadataValue(40)
     assert by_key[ORGS]["api_requests"] == dg.IntMetadataValue(1)
+    assert by_key[ORGS]["run_pipedrive_tokens"] == dg.IntMetadataValue(140)
     counts = {k: v.value for k, v in by_key[MAP].items() if k.startswith("customer_org_map.")}
     assert counts == {
         "customer_org_map.rows": 4,
@@ -78,8 +80,8 @@ def test_a_budget_stop_succeeds_with_a_warning_and_the_tenants_mapping_counts(
     assert check.severity == dg.AssetCheckSeverity.WARN
     stopped = check.metadata["stopped"].value
     assert isinstance(stopped, str)
-    assert stopped.startswith("target-pipedrive: Stopped before PATCH /api/v2/organizations/3187")
-    assert "Pipedrive token budget has 7490 of 30000 tokens left" in stopped
+    # target-pipedrive's last line, exit status 75: a clean stop, not a failed run.
+    assert stopped == "target-pipedrive: stopped at the daily token reserve: 12 customers left"
 
 
 def test_a_run_that_wrote_everything_passes_the_budget_check(
@@ -90,3 +92,24 @@ def test_a_run_that_wrote_everything_passes_the_budget_check(
     [check] = result.get_asset_check_evaluations()
     assert check.passed
     assert check.metadata["stopped"].value == "no"
+
+
+def test_the_customers_job_runs_the_mapping_checks_after_the_sync(
+    instance: dg.DagsterInstance, tmp_path: Path, clean_db: str
+) -> None:
+    _mappings(clean_db)
+    instance.add_dynamic_partitions("tenants", ["acme"])
+    job = defs.resolve_job_def("customers_sync")
+    result = job.execute_in_process(
+        partition_key="acme",
+        instance=instance,
+        resources={"meltano": FakeMeltano(tmp_path, "success").resource()},
+        raise_on_error=False,
+    )
+    assert result.success
+    checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
+    assert checks == {
+        "pipedrive_budget_not_reached": True,
+        "one_organization_per_customer": True,
+        "every_active_customer_mapped": False,  # acme's customer 3 is ambiguous
+    }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 
+from ledgerlink.pipedrive.transport import Usage
 from ledgerlink_orchestration.meltano import RunSummary, parse_line
 from tests.orchestration.conftest import FIXTURES
 
@@ -77,3 +78,38 @@ def test_failed_requests_are_counted_apart() -> None:
         metric = {"type": "timer", "metric": "http_request_duration", "value": 0.5, "tags": tags}
         summary.add(parse_line(json.dumps({"event": "METRIC: " + json.dumps(metric), **plugin})))
     assert (summary.streams["deals"].http_errors, summary.streams["deals"].http_seconds) == (2, 1.5)
+
+
+def test_a_stop_at_the_pipedrive_token_reserve_is_a_clean_stop_not_a_failure() -> None:
+    summary = _replay("meltano-run-budget-stop.jsonl")
+    assert summary.succeeded is False  # Meltano calls it a failed run (the loader exited 75)
+    assert summary.exit_codes == {"loaders": 75}
+    assert summary.stopped_at_budget_reserve
+    assert summary.budget_stop == (
+        "target-pipedrive: stopped at the daily token reserve: 12 customers left"
+    )
+    assert not _replay("meltano-run-plugin-failure.jsonl").stopped_at_budget_reserve
+
+
+def test_exit_status_75_without_the_stop_line_is_a_failure() -> None:
+    summary = RunSummary()
+    for text in (FIXTURES / "meltano-run-budget-stop.jsonl").read_text().splitlines():
+        if "daily token reserve" not in text and "token budget" not in text:
+            summary.add(parse_line(text))
+    assert summary.exit_codes == {"loaders": 75}
+    assert summary.budget_stop is None
+    assert not summary.stopped_at_budget_reserve
+
+
+def test_the_pipedrive_requests_and_tokens_come_from_the_plugins_usage_line() -> None:
+    summary = _replay("meltano-run-budget-stop.jsonl")
+    assert summary.pipedrive_usage == {"target-pipedrive": (14, 140)}
+    assert summary.metadata()["pipedrive_tokens"] == 140
+    assert summary.metadata()["pipedrive_requests"] == 14
+    # The line is the core's own description of a client's usage.
+    usage = Usage(3, 30, {"GET /api/v2/organizations": (3, 30)})
+    line = parse_line(json.dumps({"event": usage.describe(), "string_id": "tap-pipedrive"}))
+    again = RunSummary()
+    again.add(line)
+    assert again.pipedrive_usage == {"tap-pipedrive": (3, 30)}
+    assert _replay("meltano-run-success.jsonl").metadata()["pipedrive_tokens"] == 0

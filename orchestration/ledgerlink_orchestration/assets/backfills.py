@@ -7,10 +7,12 @@ as one `meltano run`:
 - `--state-id-suffix=<tenant>-backfill-<first>-<last>` with `--full-refresh --no-state-update`:
   the run starts from no bookmark, and neither it nor the tenant's incremental state
   (`--state-id-suffix=<tenant>`) is written;
-- the tap reads from the range's first day (`TAP_QUICKBOOKS_START_DATE`), and a stream map keeps
-  the records last updated before the day after the range (`TAP_QUICKBOOKS_STREAM_MAPS`);
-- the run carries the job's lock tag, so the run queue never runs it beside the tenant's
-  scheduled run of the same job (they write the same mapping rows).
+- the tap reads from the range's first day (`TAP_QUICKBOOKS_START_DATE`, or the variable of the
+  job's plugin inheriting from it), and a stream map keeps the records last updated before the
+  day after the range (`TAP_QUICKBOOKS_STREAM_MAPS`);
+- the run takes the job's lock tag (`meltano/<job>=<tenant>`) when it starts, so the queue holds
+  the tenant's next scheduled run of the job until it is done, and it refuses to start while such
+  a run is live (they would write the same mapping rows).
 """
 
 import json
@@ -22,8 +24,8 @@ from typing import Any
 
 import dagster as dg
 
-from ledgerlink_orchestration.assets import crm, fulfilment
-from ledgerlink_orchestration.meltano import MeltanoResource
+from ledgerlink_orchestration.assets import crm, fulfilment, quickbooks
+from ledgerlink_orchestration.meltano import MeltanoProject, MeltanoResource, setting_variable
 from ledgerlink_orchestration.partitions import TENANTS
 from ledgerlink_orchestration.settings import SETTINGS
 
@@ -37,6 +39,7 @@ TENANT_DAYS = dg.MultiPartitionsDefinition(
         ),
     }
 )
+TAP = "tap-quickbooks"
 # The tap-quickbooks streams a backfill limits to the range (records carry `updated_at`).
 RANGED_STREAMS = ("customers", "invoices", "payments")
 
@@ -50,14 +53,22 @@ def ranges(keys: Sequence[str]) -> dict[str, tuple[date, date]]:
     return {tenant: (min(found), max(found)) for tenant, found in sorted(days.items())}
 
 
-def backfill_env(first: date, last: date) -> dict[str, str]:
-    """The tap's settings for a range: from its first day, records updated before the next."""
+def backfill_env(first: date, last: date, taps: Sequence[str] = (TAP,)) -> dict[str, str]:
+    """The settings of the job's QuickBooks taps for a range: from its first day, records
+    updated before the next (`taps`: the tap and any plugin inheriting from it, by name)."""
     end = (last + timedelta(days=1)).isoformat()
     keep = {"__filter__": f"updated_at < '{end}'"}
-    return {
-        "TAP_QUICKBOOKS_START_DATE": f"{first.isoformat()}T00:00:00Z",
-        "TAP_QUICKBOOKS_STREAM_MAPS": json.dumps(dict.fromkeys(RANGED_STREAMS, keep)),
-    }
+    maps = json.dumps(dict.fromkeys(RANGED_STREAMS, keep))
+    env = {}
+    for tap in taps:
+        env[setting_variable(tap, "start_date")] = f"{first.isoformat()}T00:00:00Z"
+        env[setting_variable(tap, "stream_maps")] = maps
+    return env
+
+
+def quickbooks_taps(meltano: MeltanoResource, job: str) -> list[str]:
+    plugins = MeltanoProject.find(meltano.project_dir).plugins(job)
+    return [p for p in plugins if p == TAP or p.startswith(f"{TAP}--")] or [TAP]
 
 
 def state_id_suffix(tenant: str, first: date, last: date) -> str:
@@ -101,7 +112,7 @@ def _backfill_asset(
                 tenant,
                 args=("--full-refresh", "--no-state-update"),
                 state_id_suffix=state_id_suffix(tenant, first, last),
-                env=backfill_env(first, last),
+                env=backfill_env(first, last, quickbooks_taps(meltano, job)),
             )
             done[tenant] = {
                 "first_day": first.isoformat(),
@@ -114,7 +125,10 @@ def _backfill_asset(
 
 BACKFILLS = [
     backfill_asset(
-        "customers-to-pipedrive", "customers_to_pipedrive", crm.customers_to_pipedrive, "pipedrive"
+        "customers-to-pipedrive",
+        "customers_to_pipedrive",
+        crm.customers_to_pipedrive,
+        "pipedrive",
     ),
     backfill_asset("money-to-pipedrive", "money_to_pipedrive", crm.money_to_pipedrive, "pipedrive"),
     backfill_asset(
@@ -123,5 +137,6 @@ BACKFILLS = [
         fulfilment.invoices_to_shipstation,
         "shipstation",
     ),
+    backfill_asset("raw-quickbooks", "raw_quickbooks", quickbooks.raw_quickbooks, "quickbooks"),
 ]
 ASSETS = BACKFILLS

@@ -130,6 +130,7 @@ def stream_metadata(summary: RunSummary, streams: Sequence[str]) -> dict[str, An
         "api_seconds": round(sum(s.http_seconds for s in picked), 3),
         "api_errors": sum(s.http_errors for s in picked),
         "run_api_requests": run["api_requests"],
+        "run_pipedrive_tokens": run["pipedrive_tokens"],
         "run_duration_seconds": run["duration_seconds"],
     }
     if summary.warnings:

@@ -2,7 +2,7 @@
 
 from ledgerlink_orchestration.meltano.log import RunSummary, StreamStats, parse_line
 from ledgerlink_orchestration.meltano.project import MeltanoProject
-from ledgerlink_orchestration.meltano.resource import MeltanoResource, lock_tag
+from ledgerlink_orchestration.meltano.resource import MeltanoResource, lock_tag, setting_variable
 
 __all__ = [
     "MeltanoProject",
@@ -11,4 +11,5 @@ __all__ = [
     "StreamStats",
     "lock_tag",
     "parse_line",
+    "setting_variable",
 ]

@@ -11,12 +11,17 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from ledgerlink.pipedrive.transport import USAGE_LINE
+
 METRIC_PREFIX = "METRIC:"
 # Meltano's own line when a run with the same state ID looks alive (a crashed run's lock).
 ALREADY_RUNNING = "already running"
-# Words of every `BudgetReserveReached` message (ledgerlink.pipedrive.limits): a Pipedrive plugin
-# stopped cleanly at the daily token reserve, with resumable state.
-BUDGET_STOP = "Pipedrive token budget"
+# A Pipedrive plugin stopped cleanly at the daily token reserve, with resumable state: the words
+# of every `BudgetReserveReached` message (ledgerlink.pipedrive.limits) and of target-pipedrive's
+# last line ("target-pipedrive: stopped at the daily token reserve: N customers left").
+BUDGET_STOP = ("Pipedrive token budget", "stopped at the daily token reserve")
+# The exit status of a plugin that stopped so (sysexits.h EX_TEMPFAIL: try again later).
+BUDGET_STOP_EXIT = 75
 
 
 @dataclass(frozen=True)
@@ -85,6 +90,9 @@ class RunSummary:
     failed_plugin_kind: str | None = None  # "extractors" / "loaders" / "mappers"
     warnings: list[str] = field(default_factory=list)
     budget_stop: str | None = None  # the plugin's line when it stopped at the token reserve
+    exit_codes: dict[str, int] = field(default_factory=dict)  # plugin kind → status, on failure
+    # Per plugin, the Pipedrive (requests, tokens) of its last usage line (`Usage.describe()`).
+    pipedrive_usage: dict[str, tuple[int, int]] = field(default_factory=dict)
     _last_line: dict[str, LogLine] = field(default_factory=dict)  # per plugin, non-metric
     _meltano_errors: list[str] = field(default_factory=list)
     _producers: set[str] = field(default_factory=set)
@@ -100,7 +108,10 @@ class RunSummary:
                 self._producers.add(line.plugin)
             if line.event.startswith(("WARNING", "WARN ")) or line.level == "warning":
                 self.warnings.append(f"{line.plugin}: {line.event}")
-            if BUDGET_STOP in line.event:
+            usage = USAGE_LINE.search(line.event)
+            if usage:
+                self.pipedrive_usage[line.plugin] = (int(usage[1]), int(usage[2]))
+            if any(words in line.event for words in BUDGET_STOP):
                 self.budget_stop = f"{line.plugin}: {_strip_plugin_prefix(line.plugin, line.event)}"
             return
         if line.event == "Run completed":
@@ -109,6 +120,7 @@ class RunSummary:
             self.duration_seconds = float(duration) if duration is not None else None
         elif line.event == "Block run completed" and not line.fields.get("success", True):
             codes = line.fields.get("exit_codes") or {}
+            self.exit_codes = {str(kind): int(code) for kind, code in codes.items()}
             failed = [kind for kind, code in codes.items() if code]
             self.failed_plugin_kind = failed[0] if failed else None
         elif line.level in ("error", "critical") and line.event not in (
@@ -138,6 +150,17 @@ class RunSummary:
                 stats.http_errors += 1
 
     @property
+    def stopped_at_budget_reserve(self) -> bool:
+        """The run ended early only because a Pipedrive plugin kept the daily token reserve: a
+        clean stop (state saved up to the stop), not a failure."""
+        failing = [code for code in self.exit_codes.values() if code]
+        return (
+            self.budget_stop is not None
+            and bool(failing)
+            and all(code == BUDGET_STOP_EXIT for code in failing)
+        )
+
+    @property
     def refused_as_already_running(self) -> bool:
         return any(ALREADY_RUNNING in e.lower() for e in self._meltano_errors)
 
@@ -162,6 +185,8 @@ class RunSummary:
             "records_loaded": sum(s.records_loaded for s in self.streams.values()),
             "api_requests": sum(s.http_requests for s in self.streams.values()),
             "api_seconds": round(sum(s.http_seconds for s in self.streams.values()), 3),
+            "pipedrive_requests": sum(r for r, _ in self.pipedrive_usage.values()),
+            "pipedrive_tokens": sum(t for _, t in self.pipedrive_usage.values()),
             "duration_seconds": self.duration_seconds,
         }
 

@@ -57,9 +57,15 @@ def lock_tag(job: str) -> str:
     return LOCK_TAG_PREFIX + job
 
 
+def setting_variable(plugin: str, setting: str) -> str:
+    """Meltano's variable for a plugin setting (`tap-quickbooks--customers`, `start_date` →
+    `TAP_QUICKBOOKS__CUSTOMERS_START_DATE`)."""
+    return f"{plugin}_{setting}".upper().replace("-", "_")
+
+
 def tenant_variable(plugin: str) -> str:
     # A plugin setting's own variable outranks the environment's `env:` block in meltano.yml.
-    return plugin.upper().replace("-", "_") + "_TENANT"
+    return setting_variable(plugin, "tenant")
 
 
 class MeltanoResource(dg.ConfigurableResource):  # type: ignore[type-arg]
@@ -87,10 +93,24 @@ class MeltanoResource(dg.ConfigurableResource):  # type: ignore[type-arg]
         env: Mapping[str, str] | None = None,
     ) -> RunSummary:
         """Run `job` (a meltano.yml job or blocks) for `tenant`; dg.Failure with the plugin's
-        own one-line error when it fails. `state_id_suffix` (default: the tenant) picks the
-        Meltano state and lock; `env` adds variables (plugin settings) for this run."""
+        own one-line error when it fails. A stop at the Pipedrive token reserve (exit status 75
+        and the plugin's stop line) is not a failure: the summary says it (`budget_stop`).
+        `state_id_suffix` (default: the tenant) picks the Meltano state and lock; `env` adds
+        variables (plugin settings) for this run. A run on another state ID than the tenant's
+        (a backfill) meets no Meltano lock, so it refuses to start beside a live Dagster run of
+        the same job and tenant instead."""
         project = MeltanoProject.find(self.project_dir)
         self._claim(context, job, tenant)
+        if state_id_suffix not in (None, tenant):
+            others = self._live_runs(context, job, tenant)
+            if others:
+                raise dg.Failure(
+                    description=(
+                        f"Meltano job {job} of tenant '{tenant}' is running in Dagster run "
+                        f"{others[0]}: launch this run again once it is done"
+                    ),
+                    allow_retries=False,
+                )
         invocation = _Invocation(job, tenant, tuple(args), state_id_suffix or tenant, env or {})
         summary = self._run_once(context, project, invocation, force=False)
         if not summary.succeeded and summary.refused_as_already_running:
@@ -106,7 +126,9 @@ class MeltanoResource(dg.ConfigurableResource):  # type: ignore[type-arg]
                 "other Dagster run holds it: running again with --force"
             )
             summary = self._run_once(context, project, invocation, force=True)
-        if not summary.succeeded:
+        if summary.stopped_at_budget_reserve:
+            context.log.warning(f"stopped at the Pipedrive token reserve: {summary.budget_stop}")
+        elif not summary.succeeded:
             raise dg.Failure(description=summary.error_line(), metadata=summary.metadata())
         return summary
 

@@ -16,6 +16,7 @@ outcome is unknown (a timeout or a 5xx after the request left) is never retried 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +34,8 @@ from ledgerlink.tokens import HeldCredential
 log = logging.getLogger(__name__)
 USER_AGENT = "ledgerlink/0.1"
 PAGE_SIZE = 500  # a v2 list page costs the same for 1 or 500 rows (reference §3.1)
+# `Usage.describe()` as a plugin prints it at the end of a run; the orchestration reads it back.
+USAGE_LINE = re.compile(r"\b(\d+) Pipedrive requests, (\d+) tokens\b")
 
 
 class WriteOutcomeUnknown(LedgerlinkError):

@@ -118,7 +118,7 @@ def test_the_main_job_runs_everything_and_its_summary_matches_the_store_and_the_
         shipstation = box.services["shipstation"]
         assert isinstance(pipedrive, PipedriveService)
         assert isinstance(shipstation, ShipStationService)
-        tokens = pipedrive.state.limits.snapshot()["spent_total"]
+        tokens = pipedrive.state.limits.spent_total
 
         figures = _summary(out)
         for service in ("quickbooks", "pipedrive", "shipstation"):

@@ -84,6 +84,7 @@ def _count(conn: psycopg.Connection[dict[str, Any]], query: str) -> int:
     return int(row["n"])
 
 
+@pytest.mark.timeout(BUDGET_SECONDS + 120)  # the subprocess's own budget, then the checks
 def test_the_main_job_runs_everything_and_its_summary_matches_the_store_and_the_sandbox(
     served: tuple[Sandbox, int], tmp_path: Path
 ) -> None:
@@ -188,8 +189,9 @@ def _check_store_and_data(
             "SELECT candidates FROM customer_org_map WHERE tenant = 'demo' AND state = 'ambiguous'"
         ).fetchall()
         assert printed["ambiguous names (left for a person)"] == len(ambiguous)
-        for row in ambiguous:  # two or more organizations of the same name in Pipedrive
-            assert len({orgs[int(c)]["name"] for c in row["candidates"]}) == 1
+        for row in ambiguous:  # two or more organizations in Pipedrive fit the name
+            assert len(row["candidates"]) >= 2
+            assert all(int(c) in orgs for c in row["candidates"])
         deals = conn.execute(
             "SELECT pipedrive_deal_id, pipedrive_org_id FROM deal_map"
             " WHERE tenant = 'demo' AND unlinked_at IS NULL AND qbo_customer_id IS NOT NULL"

@@ -41,13 +41,21 @@ def mainjob() -> None:
     help="Use the sandbox already served on --port (`ledgerlink sandbox serve`) instead of "
     "starting one.",
 )
-def run(tenant: str, port: int, attach: bool) -> None:
+@click.option(
+    "--seed",
+    type=click.Choice(["demo", "small"]),
+    default="demo",
+    show_default=True,
+    envvar="LEDGERLINK_SANDBOX_SEED",
+    help="The sandbox's data set (an attached sandbox must serve the same).",
+)
+def run(tenant: str, port: int, attach: bool, seed: str) -> None:
     """Run the whole product end to end against the sandbox (README command 1)."""
     for noisy in ("alembic", "dagster"):  # instance migrations: the run history says enough
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
-        with sandbox(port, attach=attach) as link:
-            main_job(link, tenant)
+        with sandbox(port, attach=attach, seed=seed) as link:
+            main_job(link, tenant, seed)
     except LedgerlinkError as error:
         raise click.ClickException(str(error)) from None
 

@@ -25,10 +25,10 @@ SETTLE_SECONDS = 61
 UI_COMMAND = "python3 tasks.py ui"
 
 
-def main_job(box: SandboxLink, tenant: str) -> Summary:
+def main_job(box: SandboxLink, tenant: str, seed: str = "demo") -> Summary:
     progress = Progress(5)
     progress.step(
-        "sandbox (seed demo), store, tenant connected to QuickBooks, Pipedrive and ShipStation"
+        f"sandbox (seed {seed}), store, tenant connected to QuickBooks, Pipedrive and ShipStation"
     )
     os.environ.update(box.env)
     for name in SERVICES:

@@ -11,7 +11,7 @@ import httpx
 from ledgerlink.cli.sandbox import NOT_INSTALLED, is_missing_sandbox
 from ledgerlink.errors import LedgerlinkError
 
-SEED = "demo"
+SEED = "demo"  # README command 1's data set; `--seed small` for the larger company
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ class SandboxLink:
 
 
 @contextmanager
-def sandbox(port: int, *, attach: bool) -> Iterator[SandboxLink]:
+def sandbox(port: int, *, attach: bool, seed: str = SEED) -> Iterator[SandboxLink]:
     # Imported on use: the emulators are a distribution of their own (the development setup).
     try:
         from ledgerlink_sandbox.sandbox import SERVICES, Sandbox, static_env
@@ -41,7 +41,7 @@ def sandbox(port: int, *, attach: bool) -> Iterator[SandboxLink]:
 
     if attach:
         urls = {s.name: f"http://127.0.0.1:{port + s.port_offset}" for s in SERVICES}
-        yield SandboxLink(urls, static_env(port, SEED))
+        yield SandboxLink(urls, static_env(port, seed))
         return
-    with Sandbox(seed=SEED).start(port=port) as box:
+    with Sandbox(seed=seed).start(port=port) as box:
         yield SandboxLink({s.name: box.url(s.name) for s in SERVICES}, box.env())

@@ -79,9 +79,14 @@ def test_a_paid_invoice_becomes_one_order_equal_to_it(ready: str, api: httpx.Cli
     assert ran.report.created == 1 and creates(api) == 1
     # The state is released once, after the orders were sent.
     assert ran.states == [{"bookmarks": {"invoices": {"replication_key_value": "2026-03-02"}}}]
-    [row] = rows(ready, "SELECT state, shipstation_order_id, order_status FROM invoice_order_map")
+    [row] = rows(
+        ready,
+        "SELECT state, shipstation_order_id, order_status, qbo_customer_id FROM invoice_order_map",
+    )
+    # The invoice's customer too: the shipment read-back finds the linked deal through it.
     assert row == {"state": "created", "shipstation_order_id": order["orderId"],
-                   "order_status": "awaiting_shipment"}  # fmt: skip
+                   "order_status": "awaiting_shipment",
+                   "qbo_customer_id": invoice_12()["CustomerRef"]["value"]}  # fmt: skip
     assert rows(ready, "SELECT action FROM sync_audit") == [{"action": "create"}]
 
 

@@ -124,10 +124,6 @@ class DealsSink(PipedriveSink):
 
 
 # Streams other jobs load through this target; the message names the job to use.
-ELSEWHERE = {
-    "invoices": "money-to-pipedrive",
-    "payments": "money-to-pipedrive",
-}
 
 
 class RefusedSink(RecordSink):
@@ -136,15 +132,9 @@ class RefusedSink(RecordSink):
 
     @override
     def process_record(self, record: dict[str, Any], context: dict[str, Any]) -> None:
-        job = ELSEWHERE.get(self.stream_name)
-        if job is not None:
-            raise LedgerlinkError(
-                f"stream '{self.stream_name}' is loaded by the {job} job (money on the CRM), "
-                "which this build of target-pipedrive does not include yet: run "
-                "customers-to-pipedrive or deals-to-links, or deselect the stream"
-            )
         raise LedgerlinkError(
             f"target-pipedrive does not load stream '{self.stream_name}': it loads 'customers' "
-            "(tap-quickbooks, job customers-to-pipedrive) and 'deals' (tap-pipedrive, job "
-            "deals-to-links); deselect the stream in the tap"
+            "(tap-quickbooks, job customers-to-pipedrive), 'invoices' and 'payments' "
+            "(job money-to-pipedrive) and 'deals' (tap-pipedrive, job deals-to-links); deselect "
+            "the stream in the tap"
         )

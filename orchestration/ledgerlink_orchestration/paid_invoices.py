@@ -7,7 +7,8 @@ invoices. Each changed invoice goes through the shared ship rule (`ledgerlink.sh
 defaults target-shipstation applies): it is worth a run when it is released (paid, or created
 under a ship-on-created term) and has no order yet, or is paid and its order still awaits the
 payment, or is voided or deleted and has an order to cancel. A change is judged once: the
-invoice's SyncToken is remembered, so the overlap never asks for a second run.
+invoice's SyncToken is remembered, so the overlap never asks for a second run. A change younger
+than the tap's settle time is judged on a later tick: a run launched now would not read it.
 """
 
 from collections.abc import Iterable, Mapping
@@ -23,6 +24,8 @@ from ledgerlink.shiprule import Release, ShipPolicy, term_name
 ENTITIES = ("Invoice", "Payment")
 # QuickBooks may stamp a change a little before it becomes visible to CDC.
 OVERLAP = timedelta(seconds=60)
+# tap-quickbooks' default `settle_seconds`: changes younger than this wait for its next run.
+SETTLE = timedelta(seconds=60)
 _LIVE_ORDER = ("created", "updated")
 
 
@@ -67,6 +70,7 @@ def look(
     *,
     now: datetime,
     lookback: timedelta,
+    settle: timedelta = SETTLE,
     policy: ShipPolicy | None = None,
     database_url: str | None = None,
 ) -> Look:
@@ -77,13 +81,30 @@ def look(
     if missing:
         found = client.query(q.ids_query("Invoice", missing), "Invoice")
         invoices.update({str(inv.get("Id")): inv for inv in found})
+    server_now = changes.time or now
+    # The tap leaves changes younger than its settle time for its next run: a run asked for now
+    # would not see them, so they wait for a later tick (not judged, not marked as seen).
+    unsettled = {
+        i: stamp
+        for i, inv in invoices.items()
+        if (stamp := _updated(inv)) is not None and stamp > server_now - settle
+    }
+    ripe = {i: inv for i, inv in invoices.items() if i not in unsettled}
     seen = dict(cursor.seen) if cursor else {}
-    fresh = {i: inv for i, inv in invoices.items() if seen.get(i) != _sync_token(inv)}
+    fresh = {i: inv for i, inv in ripe.items() if seen.get(i) != _sync_token(inv)}
     shippable = _judge(client, tenant, fresh, policy or ShipPolicy(), database_url) if fresh else []
     next_cursor = TenantCursor(
-        since=changes.time or now, seen={i: _sync_token(inv) for i, inv in invoices.items()}
+        # The next window still holds the unsettled changes (it starts OVERLAP earlier again).
+        since=min([server_now, *unsettled.values()]),
+        seen={i: _sync_token(inv) for i, inv in ripe.items()},
     )
     return Look(shippable, next_cursor, len(invoices))
+
+
+def _updated(invoice: Mapping[str, Any]) -> datetime | None:
+    meta = invoice.get("MetaData")
+    stamp = meta.get("LastUpdatedTime") if isinstance(meta, Mapping) else None
+    return q.parse_time(stamp) if isinstance(stamp, str) else None
 
 
 def _sync_token(invoice: Mapping[str, Any]) -> str:

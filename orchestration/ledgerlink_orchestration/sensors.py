@@ -76,6 +76,7 @@ def paid_invoices(
                 TenantCursor.from_json(previous) if previous else None,
                 now=datetime.now(UTC),
                 lookback=timedelta(days=SETTINGS.paid_invoice_lookback_days),
+                settle=timedelta(seconds=SETTINGS.paid_invoice_settle_seconds),
             )
         except LedgerlinkError as error:  # one tenant's trouble leaves the others' checks alone
             context.log.warning(f"tenant '{tenant}': {error}")

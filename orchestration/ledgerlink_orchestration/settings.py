@@ -24,6 +24,8 @@ class Settings:
     shipment_status_cron: str = "*/15 * * * *"
     # The paid-invoice sensor: seconds between ticks (one QuickBooks request per tenant idle).
     paid_invoice_seconds: int = 300
+    # Changes younger than this wait for a later tick: tap-quickbooks' settle_seconds (keep equal).
+    paid_invoice_settle_seconds: int = 60
     # On a tenant's first tick, invoices changed this far back are looked at (CDC allows 30).
     paid_invoice_lookback_days: int = 3
     # Token keep-alive: every 30 minutes, inside the one-hour life of an access token.

@@ -58,3 +58,38 @@ def tick(instance: dg.DagsterInstance, cursor: str | None) -> dg.SensorResult:
     result = paid_invoices(context)
     assert isinstance(result, dg.SensorResult)
     return result
+
+
+def create_invoice(box: Box, term: str, amount: int = 120) -> dict[str, Any]:
+    """A new invoice of one product (a parcel to ship), dated today, for the first active
+    customer (after the history cutoff of a tenant connected today: target-shipstation orders
+    it)."""
+    with box.sandbox.qbo.lock:
+        customers = store(box).books.table("Customer").rows.values()
+        customer = min((c for c in customers if c.get("Active", True)), key=lambda c: int(c["Id"]))
+        items = store(box).books.table("Item").rows.values()
+        goods = min(
+            (i for i in items if i.get("Type") in ("Inventory", "NonInventory")),
+            key=lambda i: int(i["Id"]),
+        )
+        line = {
+            "Amount": amount,
+            "DetailType": "SalesItemLineDetail",
+            "SalesItemLineDetail": {
+                "ItemRef": {"value": goods["Id"]},
+                "Qty": 1,
+                "UnitPrice": amount,
+            },
+        }
+        body = {
+            "CustomerRef": {"value": customer["Id"]},
+            "SalesTermRef": {"value": term},
+            "Line": [line],
+        }
+        created = store(box).write("Invoice", body, operation=None, include=set(), request_id=None)
+    return dict(created)
+
+
+def settle(box: Box) -> None:
+    """Time passes beyond the tap's settle time (60 s): the changes made so far are readable."""
+    box.sandbox.clock.advance(61)

@@ -19,7 +19,7 @@ from ledgerlink.tokens import TokenStore
 from ledgerlink_orchestration.assets.fulfilment import invoices_to_shipstation
 from ledgerlink_orchestration.meltano import MeltanoResource
 from tests import leakcheck
-from tests.orchestration.books import DUE_ON_RECEIPT, open_invoice, pay, tick
+from tests.orchestration.books import DUE_ON_RECEIPT, create_invoice, pay, settle, tick
 from tests.orchestration.conftest import Box
 
 
@@ -37,7 +37,7 @@ def _connect_shipstation(box: Box, tenant: str) -> None:
 
 
 @pytest.mark.slow
-def test_a_paid_due_on_receipt_invoice_becomes_one_shipstation_order(
+def test_a_new_due_on_receipt_invoice_becomes_one_shipstation_order_once_paid(
     books: Box,
     clean_db: str,
     instance: dg.DagsterInstance,
@@ -52,9 +52,14 @@ def test_a_paid_due_on_receipt_invoice_becomes_one_shipstation_order(
     monkeypatch.setenv("MELTANO_DATABASE_URI", f"sqlite:///{tmp_path / 'meltano.db'}")
     instance.add_dynamic_partitions("tenants", ["acme"])
     start = tick(instance, None)
-    invoice = open_invoice(books, DUE_ON_RECEIPT)
+    invoice = create_invoice(books, DUE_ON_RECEIPT)
+    settle(books)
+    waiting = tick(instance, start.cursor)
+    assert waiting.run_requests == []  # Due on receipt: nothing to ship before the payment
     pay(books, invoice)
-    [request] = tick(instance, start.cursor).run_requests or []
+    settle(books)
+    [request] = tick(instance, waiting.cursor).run_requests or []
+    assert request.tags["ledgerlink/invoices"] == invoice["DocNumber"]
 
     result = dg.materialize(
         [invoices_to_shipstation],
@@ -77,6 +82,6 @@ def test_a_paid_due_on_receipt_invoice_becomes_one_shipstation_order(
     with ShipStationV1.for_tenant("acme") as shipstation:
         order = shipstation.get_order(int(row["shipstation_order_id"]))
     assert order is not None and order.status == "awaiting_shipment"
-    # The order is there: the change that asked for it asks for nothing more.
-    after = tick(instance, start.cursor)
+    # The order is there: the same change, looked at again, asks for nothing more.
+    after = tick(instance, waiting.cursor)
     assert after.run_requests == []

@@ -16,6 +16,7 @@ from tests.orchestration.books import (
     api_requests,
     open_invoice,
     pay,
+    settle,
     tick,
 )
 from tests.orchestration.conftest import Box
@@ -40,7 +41,11 @@ def test_one_request_when_idle_and_one_run_per_payment_that_makes_an_invoice_shi
 
     invoice = open_invoice(books, DUE_ON_RECEIPT)
     pay(books, invoice)
-    paid = tick(instance, idle.cursor)
+    # Seconds later the tap would not read the change yet (its settle time): no run so early.
+    early = tick(instance, idle.cursor)
+    assert early.run_requests == []
+    settle(books)
+    paid = tick(instance, early.cursor)
     [request] = paid.run_requests or []
     assert request.partition_key == "acme"
     assert request.job_name in (None, "ship_invoices")
@@ -53,7 +58,7 @@ def test_one_request_when_idle_and_one_run_per_payment_that_makes_an_invoice_shi
     assert again.run_requests == []
     assert api_requests(books) - calls == 1
     # A tick whose cursor was lost asks again with the same key, which Dagster de-duplicates.
-    repeated = tick(instance, idle.cursor)
+    repeated = tick(instance, early.cursor)
     assert [r.run_key for r in repeated.run_requests or []] == [request.run_key]
 
 
@@ -71,6 +76,7 @@ def test_a_net_30_payment_is_shippable_only_while_its_order_awaits_payment(
             (net30["Id"], f"acme-{net30['Id']}"),
         )
     pay(books, net30)
+    settle(books)
     [request] = tick(instance, start.cursor).run_requests or []
     assert request.tags["ledgerlink/invoices"] == net30["DocNumber"]
 
@@ -113,5 +119,6 @@ def test_a_tenant_that_must_reconnect_leaves_the_others_checked(
 
     invoice = open_invoice(books, DUE_ON_RECEIPT)
     pay(books, invoice)
+    settle(books)
     paid = tick(instance, start.cursor)
     assert [r.partition_key for r in paid.run_requests or []] == ["acme"]

@@ -74,6 +74,7 @@ def ui(tenant: str, port: int, ui_port: int) -> None:
             click.echo(f"sandbox (seed demo) on {link.url('quickbooks')} and the next two ports")
             setup.prepare_store()
             setup.connect_tenant(tenant, os.environ)
+            setup.use_project_meltano_state()  # the main job's bookmarks
             home = use_project_home()
             click.echo(f"tenant '{tenant}' reconnected; DAGSTER_HOME={home}")
             _dagster_dev(ui_port)

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
-from ledgerlink import config, db
+from ledgerlink import db
 from ledgerlink.errors import LedgerlinkError
 from ledgerlink_orchestration import jobs
 from ledgerlink_orchestration.mainjob import setup
@@ -43,10 +43,7 @@ def main_job(box: SandboxLink, tenant: str, seed: str = "demo") -> Summary:
     today = box.today()
     cutoff = setup.history_cutoff(today, CUTOFF_DAYS)
     os.environ["TARGET_SHIPSTATION_HISTORY_CUTOFF"] = cutoff.isoformat()
-    # Meltano's state (bookmarks) beside the store it belongs to, not in the checkout's
-    # .meltano/meltano.db: a fresh project state folder starts with no bookmarks.
-    meltano_db = config.state_dir() / "meltano.db"
-    os.environ.setdefault("MELTANO_DATABASE_URI", f"sqlite:///{meltano_db}")
+    setup.use_project_meltano_state()
     if setup.install_plugins(MeltanoProject.find()):
         progress.info("meltano install: the four plugins and target-postgres (first run only)")
     home = use_project_home()

@@ -85,5 +85,12 @@ def install_plugins(project: MeltanoProject) -> bool:
     return True
 
 
+def use_project_meltano_state() -> None:
+    """Meltano's state (bookmarks) beside the store it belongs to, not in the checkout's
+    .meltano/meltano.db: a fresh project state folder starts with no bookmarks."""
+    meltano_db = config.state_dir() / "meltano.db"
+    os.environ.setdefault("MELTANO_DATABASE_URI", f"sqlite:///{meltano_db}")
+
+
 def history_cutoff(today: date, days: int) -> date:
     return date.fromordinal(today.toordinal() - days)

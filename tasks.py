@@ -2,6 +2,7 @@
 """The two commands of the README, for a machine that has only Python and pip.
 
     python3 tasks.py demo   set up, then run the main job on the embedded defaults
+    python3 tasks.py ui     the Dagster UI on the demo's setup (its run history, the sandbox)
     python3 tasks.py test   set up, then run every check and the whole test suite
     python3 tasks.py test --slow   the opt-in large-data tests (minutes; not part of CI)
 
@@ -86,6 +87,11 @@ def demo(*options: str) -> None:
     run(tool("ledgerlink"), "demo")
 
 
+def ui(*options: str) -> None:
+    setup()
+    run(tool("ledgerlink-mainjob"), "ui")
+
+
 PARALLEL = ("-p", "no:cacheprovider", "--numprocesses=2", "--dist=loadgroup")
 
 
@@ -131,7 +137,7 @@ def postgres_server() -> Iterator[str]:
         shutil.rmtree(data, ignore_errors=True)
 
 
-COMMANDS = {"demo": demo, "test": test, "setup": setup}
+COMMANDS = {"demo": demo, "test": test, "setup": setup, "ui": ui}
 
 if __name__ == "__main__":
     known = {"test": {"--slow"}}

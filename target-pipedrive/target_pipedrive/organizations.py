@@ -25,7 +25,7 @@ from typing import Any
 
 from ledgerlink import db
 from ledgerlink.pipedrive.client import PipedriveClient
-from ledgerlink.pipedrive.errors import PipedriveApiError
+from ledgerlink.pipedrive.errors import Category, PipedriveApiError
 from ledgerlink.pipedrive.limits import BudgetReserveReached
 from ledgerlink.pipedrive.transport import Usage, WriteOutcomeUnknown, is_not_found
 from target_pipedrive import diff, store
@@ -38,6 +38,9 @@ from target_pipedrive.store import AuditEntry, OrgMapping
 
 log = logging.getLogger(__name__)
 STREAM = "customers"
+# Errors that end the run instead of failing one customer: Pipedrive is down (5xx after every
+# retry) or refuses the credential.
+UNAVAILABLE = (Category.TRANSIENT, Category.AUTH)
 
 
 @dataclass
@@ -165,6 +168,8 @@ class OrganizationSync:
                 self._fields = self.setup.fields(refresh=True)
                 entry = self._decide(customer, record)
         except (PipedriveApiError, WriteOutcomeUnknown) as error:
+            if isinstance(error, PipedriveApiError) and error.category in UNAVAILABLE:
+                raise  # not this customer's fault: every other one would fail the same way
             log.error("Customer %s: %s", customer, error)
             entry = AuditEntry(STREAM, customer, "fail", error=str(error))
         return self._audit(entry)

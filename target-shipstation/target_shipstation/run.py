@@ -17,7 +17,8 @@ the next run sees the same invoices again.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 from ledgerlink import audit, db
 from ledgerlink.audit import RECORD, AuditEntry
@@ -198,7 +199,7 @@ class OrderRun:
                 order_number=b.order_number,
                 realm_id=self.settings.order.realm_id,
                 items_ordered=b.items_ordered,
-                customer_id=(d.invoice.get("CustomerRef") or {}).get("value"),
+                customer_id=_customer_id(d.invoice),
             )
             for d, b in zip(batch, built, strict=True)
         ]
@@ -348,3 +349,8 @@ class OrderRun:
                 conn, self.tenant, self.run_id,
                 [AuditEntry(STREAM, d.invoice_id, "update", target, changed)],
             )  # fmt: skip
+
+
+def _customer_id(invoice: Mapping[str, Any]) -> str | None:
+    ref = invoice.get("CustomerRef")
+    return str(ref["value"]) if isinstance(ref, Mapping) and ref.get("value") else None

@@ -117,7 +117,8 @@ class Announced:
     order_number: str
     realm_id: str
     items_ordered: int
-    customer_id: str | None  # the invoice's CustomerRef: the read-back finds the deal with it
+    # The invoice's customer: the read-back finds the linked deal through it (migration 0006).
+    customer_id: str | None = None
 
 
 def write_ahead(conn: Connection, tenant: str, orders: Iterable[Announced]) -> None:
@@ -137,8 +138,9 @@ def write_ahead(conn: Connection, tenant: str, orders: Iterable[Announced]) -> N
                 VALUES (%s, %s, %s, %s, %s, %s, %s, %s, 'submitting')
                 ON CONFLICT (tenant, qbo_invoice_id) DO UPDATE
                     SET doc_number = EXCLUDED.doc_number, order_number = EXCLUDED.order_number,
-                        items_ordered = EXCLUDED.items_ordered,
-                        qbo_customer_id = EXCLUDED.qbo_customer_id, state = 'submitting',
+                        items_ordered = EXCLUDED.items_ordered, state = 'submitting',
+                        qbo_customer_id = COALESCE(EXCLUDED.qbo_customer_id,
+                                                   invoice_order_map.qbo_customer_id),
                         updated_at = now()
                 """,
                 rows,

@@ -83,10 +83,10 @@ def test_a_paid_invoice_becomes_one_order_equal_to_it(ready: str, api: httpx.Cli
         ready,
         "SELECT state, shipstation_order_id, order_status, qbo_customer_id FROM invoice_order_map",
     )
-    # The customer is kept with the order: the read-back tells that customer's linked deal.
-    customer = invoice()["CustomerRef"]["value"]
+    # The invoice's customer too: the shipment read-back finds the linked deal through it.
     assert row == {"state": "created", "shipstation_order_id": order["orderId"],
-                   "order_status": "awaiting_shipment", "qbo_customer_id": customer}  # fmt: skip
+                   "order_status": "awaiting_shipment",
+                   "qbo_customer_id": invoice_12()["CustomerRef"]["value"]}  # fmt: skip
     assert rows(ready, "SELECT action FROM sync_audit") == [{"action": "create"}]
 
 

@@ -1,5 +1,10 @@
 """`ledgerlink demo`: the main job on the embedded defaults, against the local sandbox.
 
+Where the orchestration is installed (the development setup), the command hands over to its main
+job (entry point group ``ledgerlink.demo``: every job through Dagster, the business acting in the
+sandbox, a summary; `docs/main-job.md`). Elsewhere, or with ``--raw-copies``, it runs the two raw
+copies below, which need only the core, the taps and target-postgres.
+
 It uses exactly the paths a real deployment uses (embedded PostgreSQL, migrations, the OAuth
 authorization-code flow, the TokenStore, `meltano run` with the project's plugins); only the
 providers are the sandbox, and the "person who approves in the browser" is a background request
@@ -14,6 +19,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Mapping
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +42,7 @@ JOBS = (
 )
 
 
-def _approve_in_background(url: str) -> None:
+def approve_in_background(url: str) -> None:
     """Play the user: open the consent page, which redirects to our callback."""
 
     def visit() -> None:
@@ -110,11 +116,28 @@ def _raw_counts(dsn: str, schema: str) -> dict[str, int]:
     return counts
 
 
+def main_job_command() -> click.Command | None:
+    """The orchestration's main job, where it is installed (the core never imports it)."""
+    for entry in entry_points(group="ledgerlink.demo"):
+        loaded = entry.load()
+        if isinstance(loaded, click.Command):
+            return loaded
+    return None
+
+
 @click.command()
 @tenant_option(required=False, default="demo", show_default=True, help="Tenant to connect.")
+@click.option(
+    "--raw-copies", is_flag=True, help="Only the two raw copies, even with the orchestration."
+)
 @click.pass_context
-def demo(ctx: click.Context, tenant: str) -> None:
+def demo(ctx: click.Context, tenant: str, raw_copies: bool) -> None:
     """Run the main job against a local sandbox on the embedded defaults."""
+    handover = None if raw_copies else main_job_command()
+    if handover is not None:
+        # Parsed as its own command line, so its options' environment variables apply.
+        handover.main(["--tenant", tenant], prog_name="ledgerlink demo", standalone_mode=False)
+        return
     # Imported on use: the emulators are an optional distribution (see ledgerlink.cli.sandbox).
     try:
         from ledgerlink_sandbox.sandbox import Sandbox
@@ -138,7 +161,7 @@ def demo(ctx: click.Context, tenant: str) -> None:
             os.environ["LEDGERLINK_QUICKBOOKS_CLIENT_ID"],
             os.environ["LEDGERLINK_QUICKBOOKS_CLIENT_SECRET"],
             "http://127.0.0.1:0/callback",
-            _approve_in_background,
+            approve_in_background,
             timeout=60,
         )
         domain = connect_pipedrive_token(tenant, os.environ["LEDGERLINK_PIPEDRIVE_API_TOKEN"])

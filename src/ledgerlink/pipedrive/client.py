@@ -115,6 +115,15 @@ class PipedriveClient:
         for page in self.http.pages(f"{V2}/persons", params):
             yield from page
 
+    def person(self, person_id: int) -> dict[str, Any] | None:
+        """One person, or ``None`` when it does not exist (any more)."""
+        try:
+            return _data(self.http.request("GET", f"{V2}/persons/{person_id}"))
+        except PipedriveApiError as error:
+            if is_not_found(error):
+                return None
+            raise
+
     def search_persons_by_email(self, email: str) -> list[dict[str, Any]]:
         """Persons whose email is exactly ``email`` (case-insensitive), as search items
         (``id``, ``name``, ``emails``, ``organization``). 20 tokens: for single look-ups only."""
@@ -133,6 +142,19 @@ class PipedriveClient:
         return _data(self.http.request("PATCH", f"{V2}/persons/{person_id}", body=body))
 
     # -- deals and notes -------------------------------------------------------------------
+    def deals(
+        self, *, org_id: int | None = None, custom_fields: Sequence[str] | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """The deals (of one organization), with all or some (at most 15) custom fields."""
+        params: dict[str, Any] = {"org_id": org_id}
+        if custom_fields and len(custom_fields) <= MAX_CUSTOM_FIELD_FILTER:
+            params["custom_fields"] = ",".join(custom_fields)
+        for page in self.http.pages(f"{V2}/deals", params):
+            yield from page
+
+    def create_deal(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        return _data(self.http.request("POST", f"{V2}/deals", body=body))
+
     def patch_deal(self, deal_id: int, body: Mapping[str, Any]) -> dict[str, Any]:
         return _data(self.http.request("PATCH", f"{V2}/deals/{deal_id}", body=body))
 

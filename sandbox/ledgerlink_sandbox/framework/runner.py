@@ -65,6 +65,10 @@ def serve_in_thread(
         access_log=False,
         log_level="warning",
         timeout_graceful_shutdown=1,
+        # Idle connections stay open as long as behind the providers' load balancers (tens of
+        # seconds); uvicorn's 5 s default closes them while a client is about to reuse one, and
+        # that request fails with "Server disconnected without sending a response".
+        timeout_keep_alive=75,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name=f"sandbox-{host}:{port}", daemon=True)

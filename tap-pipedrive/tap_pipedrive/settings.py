@@ -8,8 +8,7 @@ from typing import Any
 
 from singer_sdk import typing as th
 
-from ledgerlink.pipedrive.limits import DEFAULT_RESERVE
-from ledgerlink.singer.settings import common_properties, retry_properties
+from ledgerlink.singer.settings import budget_reserve_property, common_properties, retry_properties
 from tap_pipedrive.includes import INCLUDE_FIELDS
 
 MAX_PAGE_SIZE = 500  # v2 lists: "limit" at most 500 (reference §1.3)
@@ -30,14 +29,7 @@ CONFIG_SCHEMA: dict[str, Any] = th.PropertiesList(
         th.DateTimeType,
         description="Earliest update_time to extract on a first run (default: everything)",
     ),
-    th.Property(
-        "budget_reserve",
-        th.NumberType(minimum=0),
-        default=DEFAULT_RESERVE,
-        description="Daily API tokens left for the company's other apps: a fraction of the "
-        "daily budget (< 1) or a number of tokens (>= 1). The run stops cleanly, with "
-        "resumable state, before it would spend them.",
-    ),
+    budget_reserve_property(),
     th.Property(
         "page_size",
         th.IntegerType(minimum=1, maximum=MAX_PAGE_SIZE),

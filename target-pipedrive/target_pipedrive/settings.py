@@ -16,8 +16,7 @@ from typing import Any
 
 from singer_sdk import typing as th
 
-from ledgerlink.pipedrive.limits import DEFAULT_RESERVE
-from ledgerlink.singer.settings import common_properties, retry_properties
+from ledgerlink.singer.settings import budget_reserve_property, common_properties, retry_properties
 from target_pipedrive.fieldsetup import DEFAULT_MAX_AGE_SECONDS
 from target_pipedrive.mapping import DEFAULT_EXTERNAL_ID_FIELD, FIELD_TYPES, Policy
 
@@ -122,14 +121,7 @@ CONFIG_SCHEMA: dict[str, Any] = th.PropertiesList(
         description="Write nothing: the plan (create / update / ambiguous per record, field "
         "by field) goes to sync_audit and the log",
     ),
-    th.Property(
-        "budget_reserve",
-        th.NumberType(minimum=0),
-        default=DEFAULT_RESERVE,
-        description="Daily API tokens left for the company's other apps: a fraction of the "
-        "daily budget (< 1) or a number of tokens (>= 1). The run stops cleanly, with "
-        "resumable state, before it would spend them (exit status 75).",
-    ),
+    budget_reserve_property(" (exit status 75)"),
     th.Property(
         "field_cache_seconds",
         th.IntegerType(minimum=0, maximum=MAX_FIELD_CACHE_SECONDS),

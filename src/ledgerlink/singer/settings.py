@@ -17,6 +17,7 @@ from singer_sdk import typing as th
 
 from ledgerlink.config import TENANT_PATTERN
 from ledgerlink.errors import LedgerlinkError
+from ledgerlink.pipedrive.limits import DEFAULT_RESERVE
 from ledgerlink.tokens import TokenStore
 
 DATABASE_URL_ENV = "LEDGERLINK_DATABASE_URL"
@@ -105,3 +106,16 @@ def require(config: Mapping[str, Any], name: str, plugin: str) -> Any:
             f"Setting '{name}' is not set: meltano config set {plugin} {name} <value>"
         )
     return value
+
+
+def budget_reserve_property(stopped: str = "") -> th.Property[Any]:
+    """The Pipedrive daily-token reserve, as tap and target-pipedrive both take it; ``stopped``
+    adds what the plugin does at the stop."""
+    return th.Property(
+        "budget_reserve",
+        th.NumberType(minimum=0),
+        default=DEFAULT_RESERVE,
+        description="Daily API tokens left for the company's other apps: a fraction of the "
+        "daily budget (< 1) or a number of tokens (>= 1). The run stops cleanly, with "
+        f"resumable state, before it would spend them{stopped}.",
+    )

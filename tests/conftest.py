@@ -3,10 +3,16 @@
 By default the database lives on the embedded server (started by ledgerlink's own code under
 `.ledgerlink/test-project/`); `LEDGERLINK_TEST_DATABASE_URL` points the suite at a server instead.
 Either way each session gets its own database, dropped at the end.
+
+`LEDGERLINK_TEST_STORE_SERVER_URL` (set by `tasks.py test` when PostgreSQL 15 is on the machine)
+sends the store and token modules (marked `store`) to that server over TCP, each module with a
+database of its own, while the rest of the suite stays on the embedded server: both kinds of
+server are exercised in one pass.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -75,26 +81,50 @@ def _server_url() -> str:
     return embedded.ensure_started()
 
 
-@pytest.fixture(scope="session", autouse=True)
-def database_url() -> Iterator[str]:
-    """Every test and every subprocess it starts uses this database and key."""
-    redact.install()
-    server = _server_url()
+@contextlib.contextmanager
+def _database_on(server: str) -> Iterator[str]:
+    """A database of its own on ``server``, used by this process and the ones it starts."""
     name = f"ll_test_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(server, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     url = make_conninfo(server, dbname=name)
+    before = os.environ.get("LEDGERLINK_DATABASE_URL")
     os.environ["LEDGERLINK_DATABASE_URL"] = url
+    try:
+        yield url
+    finally:
+        db.close()
+        if before is not None:
+            os.environ["LEDGERLINK_DATABASE_URL"] = before
+        with psycopg.connect(server, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session", autouse=True)
+def database_url() -> Iterator[str]:
+    """Every test and every subprocess it starts uses this database and key."""
+    redact.install()
     os.environ["LEDGERLINK_SECRET_KEY"] = crypto.generate_key()
-    yield url
-    db.close()
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with _database_on(_server_url()) as url:
+        yield url
+
+
+@pytest.fixture(scope="module", autouse=True)
+def store_server(request: pytest.FixtureRequest, database_url: str) -> Iterator[None]:
+    """A `store` module on the PostgreSQL server, when the suite was given one."""
+    server = os.environ.get("LEDGERLINK_TEST_STORE_SERVER_URL")
+    if not server or request.node.get_closest_marker("store") is None:
+        yield
+        return
+    with _database_on(server):
+        yield
 
 
 @pytest.fixture
-def clean_db(database_url: str) -> Iterator[str]:
-    """The session database with every ledgerlink table emptied before the test."""
+def clean_db(store_server: None) -> Iterator[str]:
+    """The test's database (the session's, or its `store` module's) with every ledgerlink table
+    emptied before the test."""
+    database_url = os.environ["LEDGERLINK_DATABASE_URL"]
     db.pool()  # applies migrations on first use
     with psycopg.connect(database_url, autocommit=True) as conn:
         tables = [

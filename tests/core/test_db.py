@@ -38,8 +38,8 @@ def _upgrade(url: str) -> int:
     return len(migrations.upgrade(url))
 
 
-def test_upgrade_is_idempotent_and_safe_when_processes_race(database_url: str) -> None:
-    fresh = _fresh_database(database_url)
+def test_upgrade_is_idempotent_and_safe_when_processes_race(clean_db: str) -> None:
+    fresh = _fresh_database(clean_db)
     ctx = multiprocessing.get_context("spawn")
     with ctx.Pool(3) as pool:
         applied = pool.map(_upgrade, [fresh] * 3)

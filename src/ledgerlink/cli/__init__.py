@@ -1,29 +1,53 @@
-"""The `ledgerlink` command: one entry point, a group per concern."""
+"""The `ledgerlink` command: one entry point, a group per concern.
+
+Each command's module is imported only when that command runs (OAuth, HTTP and sandbox libraries
+cost a second of start-up that `ledgerlink status` has no use for).
+"""
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-import psycopg
 
 from ledgerlink import config, redact
-from ledgerlink.cli.connect import connect, disconnect
-from ledgerlink.cli.db import db
-from ledgerlink.cli.demo import demo
-from ledgerlink.cli.keys import keys
-from ledgerlink.cli.replay import replay
-from ledgerlink.cli.sandbox import sandbox
-from ledgerlink.cli.shipments import shipments
-from ledgerlink.cli.status import refresh, status
 from ledgerlink.errors import LedgerlinkError
+
+if TYPE_CHECKING:
+    import psycopg
+
+COMMANDS = {  # name → the module of ledgerlink.cli that defines it
+    "db": "db",
+    "keys": "keys",
+    "connect": "connect",
+    "disconnect": "connect",
+    "status": "status",
+    "refresh": "status",
+    "demo": "demo",
+    "sandbox": "sandbox",
+    "shipments": "shipments",
+    "replay": "replay",
+}
 
 
 class _Group(click.Group):
-    """Turns ledgerlink's own errors, and any database failure, into one line and exit code 1."""
+    """Loads each command on use, and turns ledgerlink's own errors and any database failure into
+    one line and exit code 1."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module = COMMANDS.get(cmd_name)
+        if module is None:
+            return None
+        command = getattr(importlib.import_module(f"ledgerlink.cli.{module}"), cmd_name)
+        assert isinstance(command, click.Command)
+        return command
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -31,7 +55,11 @@ class _Group(click.Group):
         except LedgerlinkError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(1)
-        except psycopg.Error as exc:
+        except Exception as exc:
+            # Not imported yet means not the store's failure.
+            psycopg = sys.modules.get("psycopg")
+            if psycopg is None or not isinstance(exc, psycopg.Error):
+                raise
             click.echo(f"error: {store_failure(exc)}", err=True)
             sys.exit(1)
 
@@ -60,15 +88,3 @@ def main(verbose: bool) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # httpx logs every request URL at INFO; keep that for --verbose.
     logging.getLogger("httpx").setLevel(logging.DEBUG if verbose else logging.WARNING)
-
-
-main.add_command(db)
-main.add_command(keys)
-main.add_command(connect)
-main.add_command(disconnect)
-main.add_command(status)
-main.add_command(refresh)
-main.add_command(demo)
-main.add_command(sandbox)
-main.add_command(shipments)
-main.add_command(replay)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ledgerlink import db
@@ -28,7 +28,7 @@ from ledgerlink.pipedrive.client import PipedriveClient
 from ledgerlink.pipedrive.errors import Category, PipedriveApiError
 from ledgerlink.pipedrive.limits import BudgetReserveReached
 from ledgerlink.pipedrive.transport import Usage, WriteOutcomeUnknown, is_not_found
-from target_pipedrive import diff, store
+from target_pipedrive import diff, store, textlimits
 from target_pipedrive import values as v
 from target_pipedrive.fieldmap import OrgFields
 from target_pipedrive.fieldsetup import FieldSetup
@@ -176,10 +176,29 @@ class OrganizationSync:
 
     def _decide(self, customer: str, record: Mapping[str, Any]) -> AuditEntry:
         fields = self.fields
-        desired = fields.desired(record)
-        name = desired.get("name") or v.convert(
-            "varchar", v.first_present(record, ("DisplayName", "CompanyName"))
-        )
+        desired, cut = fields.fitted(record)
+        name = desired.get("name")
+        if not name:
+            fallback = v.convert("varchar", v.first_present(record, ("DisplayName", "CompanyName")))
+            name, length = textlimits.fit("varchar", fallback)
+            if length is not None:
+                cut["name"] = length
+        entry = self._decide_fitted(customer, desired, name)
+        if cut:
+            entry = self._with_cuts(entry, cut)
+        return entry
+
+    def _with_cuts(self, entry: AuditEntry, cut: Mapping[str, int]) -> AuditEntry:
+        """The audit says which texts were cut to fit (and the log names the customer)."""
+        types = {f.code: (f.mapping.field, f.type) for f in self.fields.fields}
+        notes = []
+        for code, length in cut.items():
+            name, kind = types.get(code, ("Name", "varchar"))
+            notes.append(textlimits.describe(name, length, kind))
+        log.warning("Customer %s: %s", entry.source_key, "; ".join(notes))
+        return replace(entry, changed={**(entry.changed or {}), "truncated": notes})
+
+    def _decide_fitted(self, customer: str, desired: Mapping[str, Any], name: Any) -> AuditEntry:
         mapping = self._mappings.get(customer)
         mapped = mapping.pipedrive_org_id if mapping is not None and mapping.linked else None
         if mapping is not None and mapping.state == "ambiguous" and self._index is None:

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ledgerlink import db
+from ledgerlink.audit import RECORD
 from ledgerlink.pipedrive.client import PipedriveClient
 from ledgerlink.pipedrive.errors import Category, PipedriveApiError
 from ledgerlink.pipedrive.limits import BudgetReserveReached
@@ -172,7 +173,9 @@ class OrganizationSync:
                 raise  # not this customer's fault: every other one would fail the same way
             log.error("Customer %s: %s", customer, error)
             entry = AuditEntry(STREAM, customer, "fail", error=str(error))
-        return self._audit(entry)
+        # The record goes with its decision: a failed one is tried again next run, and
+        # ``ledgerlink replay customer`` sends it again (``ledgerlink.audit``).
+        return self._audit(replace(entry, changed={**(entry.changed or {}), RECORD: dict(record)}))
 
     def _decide(self, customer: str, record: Mapping[str, Any]) -> AuditEntry:
         fields = self.fields

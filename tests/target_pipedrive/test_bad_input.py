@@ -113,3 +113,7 @@ def test_one_record_pipedrive_refuses_is_named_and_every_other_record_lands(
     assert any("Customer 9411" in r.getMessage() for r in caplog.records if r.levelname == "ERROR")
     names = {o["name"] for o in pd.rows("organization") if not o["is_deleted"]}
     assert {"Refusal Test 0", "Refusal Test 2"} <= names and "Refusal Test 1" not in names
+    # The refused customer is tried again by the next run, with no new input.
+    again = run_target(customers_input([], bookmark="b2"), **FAST)
+    assert again.report[0] == "target-pipedrive: customers → organizations: create 1"
+    assert "Refusal Test 1" in {o["name"] for o in pd.rows("organization")}

@@ -48,7 +48,7 @@ class PipedriveRun:
     @cached_property
     def client(self) -> PipedriveClient:
         settings = self.settings
-        return PipedriveClient.for_tenant(
+        client = PipedriveClient.for_tenant(
             self.tenant,
             store=self.store.store(),
             base_url=settings.api_url,
@@ -56,6 +56,8 @@ class PipedriveRun:
             backoff=Backoff(base=settings.backoff_base, max_tries=settings.max_retries + 1),
             timeout=settings.timeout,
         )
+        client.pace_for(settings.writers)
+        return client
 
     @cached_property
     def organizations(self) -> OrganizationSync:
@@ -76,6 +78,7 @@ class PipedriveRun:
             dry_run=self.settings.dry_run,
             database_url=self.database_url,
             field_setup=setup,
+            writers=self.settings.writers,
         )
 
     @cached_property

@@ -18,7 +18,7 @@ from typing_extensions import override
 
 from ledgerlink import db
 from ledgerlink.errors import LedgerlinkError
-from target_pipedrive import deallinks, store
+from target_pipedrive import deallinks, families, merges, store
 from target_pipedrive.run import HasRun, PipedriveRun
 from target_pipedrive.settings import Contacts, Jobs
 from target_pipedrive.store import AuditEntry
@@ -63,9 +63,23 @@ def load_customers(run: PipedriveRun, records: list[dict[str, Any]]) -> None:
         run.report.left += len(records)
         return
     records = run.with_retries(records)
-    entries: list[AuditEntry] = []
+    with db.connection(run.database_url) as conn:
+        if not run.settings.dry_run:
+            families.save_parents(conn, run.tenant, records)
+        merged = merges.apply(
+            conn,
+            run.tenant,
+            records,
+            store.load_mappings(conn, run.tenant),
+            dry_run=run.settings.dry_run,
+        )
+    entries: list[AuditEntry] = list(merged.entries)
+    if merged.handled:
+        run.report.skipped["merged into another customer"] += len(merged.handled)
     live: list[dict[str, Any]] = []
     for record in records:
+        if str(record.get("Id") or "").strip() in merged.handled:
+            continue
         skipped = _skipped(run, record)
         if skipped is None:
             live.append(record)

@@ -30,6 +30,7 @@ class OrgMapping:
     last_pushed: dict[str, Any]
     active: bool
     candidates: tuple[int, ...]
+    merged_into: str | None = None  # state 'merged': the surviving customer (migration 0009)
 
     @property
     def linked(self) -> bool:
@@ -45,10 +46,14 @@ def _mapping(row: Mapping[str, Any]) -> OrgMapping:
         last_pushed=dict(row["last_pushed"] or {}),
         active=row["active"],
         candidates=tuple(row["candidates"] or ()),
+        merged_into=row["merged_into"],
     )
 
 
-_COLUMNS = "qbo_customer_id, pipedrive_org_id, state, match_method, last_pushed, active, candidates"
+_COLUMNS = (
+    "qbo_customer_id, pipedrive_org_id, state, match_method, last_pushed, active, candidates,"
+    " merged_into"
+)
 
 
 def load_mappings(conn: Connection, tenant: str) -> dict[str, OrgMapping]:

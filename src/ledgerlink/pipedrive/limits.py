@@ -136,30 +136,42 @@ class TokenBudget:
 
 @dataclass
 class BurstPacer:
-    """Pauses before the rolling burst window runs out, using the window's own headers."""
+    """Pauses before the rolling burst window runs out, using the window's own headers.
+
+    Shared by every thread of a client (concurrent writers): each request waits while the
+    window is paused, and an answer saying that ``margin`` or fewer requests are left pauses
+    them all until the window resets. With N requests in flight the headers lag by up to N - 1,
+    so ``in_flight(N)`` raises the margin to N."""
 
     margin: int = 1  # pause when this many requests (or fewer) are left in the window
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
     waited: float = 0.0
     _resume_at: float = 0.0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def in_flight(self, concurrent: int) -> None:
+        self.margin = max(self.margin, concurrent)
 
     def observe(self, headers: Mapping[str, str]) -> None:
         left = header_number(headers, "x-ratelimit-remaining")
         reset = header_number(headers, "x-ratelimit-reset")
         if left is not None and left <= self.margin:
-            self._resume_at = max(self._resume_at, self.clock() + (reset or 2.0))
+            self.hold(reset or 2.0)
 
     def hold(self, seconds: float) -> None:
         """Make the next request wait ``seconds`` (after a 429)."""
-        self._resume_at = max(self._resume_at, self.clock() + seconds)
+        with self._lock:
+            self._resume_at = max(self._resume_at, self.clock() + seconds)
 
     def wait(self) -> None:
-        pause = self._resume_at - self.clock()
+        with self._lock:
+            pause = self._resume_at - self.clock()
         if pause > 0:
             log.debug("Pipedrive burst window nearly used up; pausing %.2f s", pause)
             self.sleep(pause)
-            self.waited += pause
+            with self._lock:
+                self.waited += pause
 
 
 @dataclass

@@ -52,6 +52,12 @@ def test_a_merged_customer_points_at_the_survivor_and_nothing_is_deleted(
     }
     again = run_target(customers_input([merged], bookmark="b3"), **FAST)
     assert again.exit_code == 0 and stats(pd) == {}  # merged once: skipped from now on
+    with db.connection() as conn:
+        latest = conn.execute(
+            "SELECT action, changed FROM latest_decisions WHERE source_key = '9602'"
+        ).fetchone()
+    assert latest is not None and latest["action"] == "skip"
+    assert latest["changed"] == {"reason": "merged into customer 9601 in QuickBooks"}
 
 
 def test_a_deactivated_customer_without_a_survivor_is_marked_not_merged(

@@ -14,6 +14,7 @@ import pytest
 
 from ledgerlink import db
 from ledgerlink.pipedrive.client import PipedriveClient
+from ledgerlink.pipedrive.limits import Reserve
 from ledgerlink.retry import Backoff
 from target_pipedrive.mapping import MappingConfig
 from target_pipedrive.organizations import OrganizationSync
@@ -83,3 +84,23 @@ def test_four_writers_fill_the_burst_window_one_cannot_without_a_429(
             "SELECT count(*) AS n FROM customer_org_map WHERE state = 'linked'"
         ).fetchone()
     assert linked is not None and linked["n"] == 2 * CUSTOMERS + 1
+
+
+def test_several_writers_stop_at_the_reserve_and_leave_it_untouched(
+    pd: PipedriveSandbox,
+) -> None:
+    warm = _sync(1, [customer("9900", "Reserve Warm-up")])  # fields created and stored
+    assert warm == {"create": 1}
+    pages = len(pd.rows("organization")) // 500 + 1
+    pd.set_remaining(1000 + 10 * pages + 4 * 5 + 3)  # the listing and four creates fit
+    client = PipedriveClient.for_tenant(TENANT, reserve=Reserve(tokens=1000))
+    client.pace_for(4)
+    try:
+        sync = OrganizationSync(client, TENANT, MappingConfig.parse(), run_id="r", writers=4)
+        records = [customer(str(9901 + n), f"Reserve Test {n}") for n in range(12)]
+        summary = sync.sync(records)
+    finally:
+        client.close()
+    assert summary.stopped is not None
+    assert summary.actions == {"create": 4} and summary.left == 8
+    assert pd.tokens()["remaining"] >= 1000  # in-flight tokens counted: the reserve holds

@@ -82,6 +82,9 @@ class TokenBudget:
     remaining: int | None = None
     spent: Counter[str] = field(default_factory=Counter)
     requests: Counter[str] = field(default_factory=Counter)
+    # Tokens of requests sent and not answered yet (concurrent writers): the balance the
+    # headers show does not know about them, the reserve must.
+    in_flight: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def reserved(self) -> int:
@@ -91,17 +94,22 @@ class TokenBudget:
         """Raise ``BudgetReserveReached`` if ``cost`` more tokens would dig into the reserve.
 
         Before the first response the balance is unknown and the request goes ahead: one
-        request is the price of learning it."""
+        request is the price of learning it. A request that goes ahead counts as in flight
+        until ``observe`` (or ``release``) accounts for it."""
         with self._lock:
             remaining, reserved = self.remaining, self.reserved()
-        if remaining is not None and remaining - cost < reserved:
-            raise BudgetReserveReached(
-                f"Stopped before {operation} ({cost} tokens): the company's Pipedrive token "
-                f"budget has {remaining} of {self.limit or '?'} tokens left today and "
-                f"{reserved} are reserved for its other apps (budget_reserve "
-                f"{self.reserve.describe()}). The budget resets at midnight, Pipedrive server "
-                "time; the next run resumes where this one stopped."
-            )
+            if remaining is not None:
+                remaining -= self.in_flight
+            if remaining is None or remaining - cost >= reserved:
+                self.in_flight += cost
+                return
+        raise BudgetReserveReached(
+            f"Stopped before {operation} ({cost} tokens): the company's Pipedrive token "
+            f"budget has {remaining} of {self.limit or '?'} tokens left today and "
+            f"{reserved} are reserved for its other apps (budget_reserve "
+            f"{self.reserve.describe()}). The budget resets at midnight, Pipedrive server "
+            "time; the next run resumes where this one stopped."
+        )
 
     def observe(self, status: int, headers: Mapping[str, str], cost: int, label: str) -> None:
         """Account one answered request. Refused ones (401, 429) are not charged."""
@@ -109,6 +117,7 @@ class TokenBudget:
         limit = header_number(headers, "x-daily-ratelimit-token-limit")
         left = header_number(headers, "x-daily-ratelimit-token-remaining")
         with self._lock:
+            self.in_flight = max(self.in_flight - cost, 0)
             self.requests[label] += 1
             if charged:
                 self.spent[label] += cost
@@ -118,6 +127,11 @@ class TokenBudget:
                 self.remaining = int(left)
             elif self.remaining is not None and charged:
                 self.remaining = max(self.remaining - cost, 0)  # headers missing: estimate
+
+    def release(self, cost: int) -> None:
+        """A request that got no answer (a network error): no longer in flight."""
+        with self._lock:
+            self.in_flight = max(self.in_flight - cost, 0)
 
     def exhausted(self) -> None:
         with self._lock:

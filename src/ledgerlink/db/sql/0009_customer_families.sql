@@ -36,3 +36,13 @@ LEFT JOIN customer_org_map s
        ON m.state = 'merged' AND s.tenant = m.tenant AND s.qbo_customer_id = m.merged_into
 LEFT JOIN customer_parents p
        ON p.tenant = m.tenant AND p.qbo_customer_id = m.qbo_customer_id;
+
+-- For analysts: the latest decision a target made about each record (dry runs aside), without
+-- the copy of the record the targets keep for retries and replays (`changed -> 'record'`).
+CREATE VIEW latest_decisions AS
+SELECT DISTINCT ON (tenant, stream, source_key)
+       tenant, stream, source_key, target_key, action, changed - 'record' AS changed, error,
+       run_id, at
+FROM sync_audit
+WHERE NOT dry_run
+ORDER BY tenant, stream, source_key, id DESC;

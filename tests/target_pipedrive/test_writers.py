@@ -16,6 +16,7 @@ from ledgerlink import db
 from ledgerlink.pipedrive.client import PipedriveClient
 from ledgerlink.pipedrive.limits import Reserve
 from ledgerlink.retry import Backoff
+from ledgerlink_sandbox.pipedrive.credentials import DEFAULT_API_TOKEN
 from target_pipedrive.mapping import MappingConfig
 from target_pipedrive.organizations import OrganizationSync
 from tests.tap_pipedrive.conftest import TENANT, PipedriveSandbox, connect
@@ -84,6 +85,16 @@ def test_four_writers_fill_the_burst_window_one_cannot_without_a_429(
             "SELECT count(*) AS n FROM customer_org_map WHERE state = 'linked'"
         ).fetchone()
     assert linked is not None and linked["n"] == 2 * CUSTOMERS + 1
+    # The same counts for a client that does not pace itself: the window fills and refuses.
+    httpx.post(f"{live.url}/_sandbox/reset", json={"tokens": True}).raise_for_status()
+    token = {"x-api-token": DEFAULT_API_TOKEN}
+    with httpx.Client(base_url=live.url, headers=token) as unpaced:
+        codes = Counter(
+            unpaced.get("/api/v1/users/me").status_code for _ in range(WINDOW_LIMIT + 4)
+        )
+    window = _window(live)
+    assert codes[429] >= 1 and window["burst_refusals"] == codes[429]
+    assert window["peak_in_window"] == WINDOW_LIMIT
 
 
 def test_several_writers_stop_at_the_reserve_and_leave_it_untouched(

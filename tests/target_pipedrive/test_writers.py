@@ -85,8 +85,10 @@ def test_four_writers_fill_the_burst_window_one_cannot_without_a_429(
             "SELECT count(*) AS n FROM customer_org_map WHERE state = 'linked'"
         ).fetchone()
     assert linked is not None and linked["n"] == 2 * CUSTOMERS + 1
-    # The same counts for a client that does not pace itself: the window fills and refuses.
+    # The same counts for a client that does not pace itself: the window fills and refuses
+    # (a 5 s window, so that a loaded machine still sends the burst inside one).
     httpx.post(f"{live.url}/_sandbox/reset", json={"tokens": True}).raise_for_status()
+    live.settings(burst_limits={"growth": [WINDOW_LIMIT, 64]}, burst_window_seconds=5.0)
     token = {"x-api-token": DEFAULT_API_TOKEN}
     with httpx.Client(base_url=live.url, headers=token) as unpaced:
         codes = Counter(
@@ -113,5 +115,9 @@ def test_several_writers_stop_at_the_reserve_and_leave_it_untouched(
     finally:
         client.close()
     assert summary.stopped is not None
-    assert summary.actions == {"create": 4} and summary.left == 8
+    # Four creates fit; an answer that comes back while others are in flight may already count
+    # them (its balance header) as the client does, so the stop can come one create early.
+    created = summary.actions["create"]
+    assert set(summary.actions) == {"create"} and created in (3, 4)
+    assert summary.left == 12 - created
     assert pd.tokens()["remaining"] >= 1000  # in-flight tokens counted: the reserve holds

@@ -124,7 +124,11 @@ class TokenBudget:
             if limit is not None:
                 self.limit = int(limit)
             if left is not None:
-                self.remaining = int(left)
+                # Only down within a run: answers to concurrent requests arrive out of order,
+                # and an older, higher balance must not reopen the reserve. (A run crossing the
+                # daily reset stops early and cleanly; the next run reads the new budget.)
+                known = self.remaining
+                self.remaining = int(left) if known is None else min(known, int(left))
             elif self.remaining is not None and charged:
                 self.remaining = max(self.remaining - cost, 0)  # headers missing: estimate
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ledgerlink import db
@@ -29,7 +29,7 @@ from ledgerlink.pipedrive.client import PipedriveClient
 from ledgerlink.pipedrive.errors import PipedriveApiError
 from ledgerlink.pipedrive.limits import BudgetReserveReached
 from ledgerlink.pipedrive.transport import WriteOutcomeUnknown
-from target_pipedrive import contactstore, store
+from target_pipedrive import contactstore, store, textlimits
 from target_pipedrive import values as v
 from target_pipedrive.matching import normalize_name
 from target_pipedrive.organizations import UNAVAILABLE
@@ -44,6 +44,7 @@ class Contact:
     name: str
     email: str | None
     phone: str | None
+    cut: tuple[str, ...] = ()  # texts cut to fit their Pipedrive field (``textlimits``)
 
     @classmethod
     def of(cls, record: Mapping[str, Any]) -> Contact | None:
@@ -53,7 +54,17 @@ class Contact:
         phone = v.convert("phone", v.get_path(record, "PrimaryPhone.FreeFormNumber"))
         if not name and not email:
             return None  # nobody to name: the company alone
-        return cls(name or str(email), email, phone)
+        cut: list[str] = []
+        fitted: dict[str, Any] = {}
+        for key, kind, value in (
+            ("Name", "varchar", name or str(email)),
+            ("Email", "varchar", email),
+            ("Phone", "phone", phone),
+        ):
+            fitted[key], length = textlimits.fit(kind, value)
+            if length is not None:
+                cut.append(textlimits.describe(key, length, kind))
+        return cls(fitted["Name"], fitted["Email"], fitted["Phone"], tuple(cut))
 
     def desired(self, org_id: int) -> dict[str, Any]:
         return {"name": self.name, "email": self.email, "phone": self.phone, "org_id": org_id}
@@ -149,6 +160,11 @@ class ContactSync:
         for position, (customer, contact, org_id) in enumerate(work):
             try:
                 entry = self._one(customer, contact, org_id)
+                if contact.cut:
+                    log.warning("Contact of customer %s: %s", customer, "; ".join(contact.cut))
+                    entry = replace(
+                        entry, changed={**(entry.changed or {}), "truncated": list(contact.cut)}
+                    )
             except BudgetReserveReached as stop:
                 summary.stopped, summary.left = stop, len(work) - position
                 log.warning("%s", stop)

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from target_pipedrive import textlimits
 from target_pipedrive import values as v
 from target_pipedrive.mapping import FieldMapping, MappingConfig, MappingError, Policy
 from target_pipedrive.policy import Rule
@@ -61,16 +62,24 @@ class OrgFields:
 
     def desired(self, record: Mapping[str, Any]) -> dict[str, Any]:
         """Field key → the value QuickBooks says (``None``: nothing to say)."""
+        return self.fitted(record)[0]
+
+    def fitted(self, record: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, int]]:
+        """``desired`` with text cut to what each field holds, and field key → the original
+        length of each value that was cut (``textlimits``)."""
         currency = v.get_path(record, self.currency_path) or self.default_currency
         out: dict[str, Any] = {}
+        cut: dict[str, int] = {}
         for f in self.fields:
             raw = v.first_present(record, f.mapping.source)
             if f.mapping.values and raw is not None:
                 text = v.convert("varchar", raw)
                 raw = f.mapping.values.get(text.casefold(), raw) if text else raw
-            value = v.convert(f.type, raw, currency=str(currency))
+            value, length = textlimits.fit(f.type, v.convert(f.type, raw, currency=str(currency)))
+            if length is not None:
+                cut[f.code] = length
             out[f.code] = self._option_ids(f, value)
-        return out
+        return out, cut
 
     def _option_ids(self, f: OrgField, value: Any) -> Any:
         if value is None or f.type not in ("enum", "set"):

@@ -120,6 +120,7 @@ class MoneySink(BatchSink):
             database_url=self._store_settings.database_url,
             field_cache_seconds=float(config.get("field_cache_seconds") or 24 * 3600),
             invoice_deals=InvoiceDealConfig.parse(config),
+            roll_up_jobs=str(config.get("jobs") or "parent") == "parent",
         )
 
     @override

@@ -32,7 +32,7 @@ from ledgerlink.pipedrive.client import PipedriveClient
 from ledgerlink.pipedrive.errors import PipedriveApiError
 from ledgerlink.pipedrive.limits import BudgetReserveReached
 from ledgerlink.pipedrive.transport import WriteOutcomeUnknown, is_not_found
-from target_pipedrive import diff, ledger, money, notes, store
+from target_pipedrive import diff, families, ledger, money, notes, store
 from target_pipedrive.fieldmap import OrgFields
 from target_pipedrive.invoice_deals import INVOICE_ID_FIELD, InvoiceDealConfig, InvoiceDeals
 from target_pipedrive.ledger import CustomerMoney
@@ -85,8 +85,10 @@ class MoneySync:
         database_url: str | None = None,
         field_cache_seconds: float = 24 * 3600.0,
         invoice_deals: InvoiceDealConfig | None = None,
+        roll_up_jobs: bool = True,
     ) -> None:
         self._client = client
+        self.roll_up_jobs = roll_up_jobs
         self.invoice_deals = invoice_deals
         self._invoice_code: str | None = None
         self.tenant = tenant
@@ -126,27 +128,32 @@ class MoneySync:
             due = ledger.due_customers(conn, self.tenant, self.today)
             if not due:
                 return summary  # no request at all
-            rows = ledger.customer_money(conn, self.tenant, due)
-            orgs = ledger.organizations(conn, self.tenant, due)
-            deals = ledger.deals(conn, self.tenant, due)
+            # A job's money shows on its parent's organization (jobs: parent), a merged
+            # customer's on its survivor's: figures are computed per account.
+            groups = families.accounts(conn, self.tenant, due, roll_up_jobs=self.roll_up_jobs)
+            accounts = sorted(groups.due)
+            rows = ledger.customer_money(conn, self.tenant, groups.all_members)
+            orgs = ledger.organizations(conn, self.tenant, accounts)
+            deals = ledger.deals(conn, self.tenant, accounts)
             cutoff = self.notes_since or ledger.connected_on(conn, self.tenant)
-        for position, customer in enumerate(due):
+        for position, account in enumerate(accounts):
             try:
                 ok = self._customer(
-                    customer,
-                    rows[customer],
-                    orgs.get(customer),
-                    deals.get(customer, []),
+                    account,
+                    families.combined(rows, groups.members[account]),
+                    orgs.get(account),
+                    deals.get(account, []),
                     cutoff,
                     summary,
                 )
             except BudgetReserveReached as stop:
-                summary.stopped, summary.left = stop, len(due) - position
+                summary.stopped, summary.left = stop, len(accounts) - position
                 log.warning("%s", stop)
                 break
             if ok and not self.dry_run:
                 with db.connection(self.database_url) as conn:
-                    ledger.mark_done(conn, self.tenant, customer, self.today)
+                    for customer in groups.due[account]:
+                        ledger.mark_done(conn, self.tenant, customer, self.today)
         return summary
 
     def _customer(

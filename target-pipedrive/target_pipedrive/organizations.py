@@ -18,23 +18,26 @@ With ``dry_run`` nothing is written to Pipedrive or to the mappings: the plan go
 from __future__ import annotations
 
 import logging
+import threading
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ledgerlink import db
+from ledgerlink.audit import RECORD
 from ledgerlink.pipedrive.client import PipedriveClient
 from ledgerlink.pipedrive.errors import Category, PipedriveApiError
 from ledgerlink.pipedrive.limits import BudgetReserveReached
 from ledgerlink.pipedrive.transport import Usage, WriteOutcomeUnknown, is_not_found
-from target_pipedrive import diff, store
+from target_pipedrive import diff, store, textlimits
 from target_pipedrive import values as v
 from target_pipedrive.fieldmap import OrgFields
 from target_pipedrive.fieldsetup import FieldSetup
 from target_pipedrive.mapping import MappingConfig
 from target_pipedrive.matching import How, Match, OrgIndex, match
 from target_pipedrive.store import AuditEntry, OrgMapping
+from target_pipedrive.writers import Writers
 
 log = logging.getLogger(__name__)
 STREAM = "customers"
@@ -79,8 +82,12 @@ class OrganizationSync:
         dry_run: bool = False,
         database_url: str | None = None,
         field_setup: FieldSetup | None = None,
+        writers: int = 1,
     ) -> None:
         self.client = client
+        self.writers = max(1, writers)
+        # Matching decisions and the run's index are shared by the writers: one at a time.
+        self._lock = threading.RLock()
         self.tenant = tenant
         self.run_id = run_id
         self.dry_run = dry_run
@@ -102,6 +109,10 @@ class OrganizationSync:
 
     def index(self) -> OrgIndex:
         """All organizations, read once per run (ceil(N / 500) list pages)."""
+        with self._lock:
+            return self._read_index()
+
+    def _read_index(self) -> OrgIndex:
         if self._index is None:
             claimed = {
                 m.pipedrive_org_id: cid
@@ -121,20 +132,23 @@ class OrganizationSync:
             return summary  # no request at all
         with db.connection(self.database_url) as conn:
             self._mappings = store.load_mappings(conn, self.tenant)
-        for position, record in enumerate(batch):
-            try:
-                if position == 0 and self._needs_index(batch):
-                    self.index()
-                entry = self._one(record)
-            except BudgetReserveReached as stop:
-                summary.stopped, summary.left = stop, len(batch) - position
-                log.warning("%s", stop)
-                break
+        try:
+            if self._needs_index(batch):
+                self.index()
+        except BudgetReserveReached as stop:
+            summary.stopped, summary.left = stop, len(batch)
+            log.warning("%s", stop)
+            return summary
+        writers = Writers(self.writers, self._one)
+        for entry in writers.run(batch):
             summary.actions[entry.action] += 1
             if entry.action == "ambiguous" and entry.changed is not None:
                 summary.ambiguous[entry.source_key] = tuple(entry.changed["candidates"])
             if entry.action == "fail":
                 summary.failures[entry.source_key] = entry.error or ""
+        if writers.stopped is not None:
+            summary.stopped, summary.left = writers.stopped, writers.left
+            log.warning("%s", writers.stopped)
         summary.usage = self.client.usage()
         return summary
 
@@ -172,20 +186,41 @@ class OrganizationSync:
                 raise  # not this customer's fault: every other one would fail the same way
             log.error("Customer %s: %s", customer, error)
             entry = AuditEntry(STREAM, customer, "fail", error=str(error))
-        return self._audit(entry)
+        # The record goes with its decision: a failed one is tried again next run, and
+        # ``ledgerlink replay customer`` sends it again (``ledgerlink.audit``).
+        return self._audit(replace(entry, changed={**(entry.changed or {}), RECORD: dict(record)}))
 
     def _decide(self, customer: str, record: Mapping[str, Any]) -> AuditEntry:
         fields = self.fields
-        desired = fields.desired(record)
-        name = desired.get("name") or v.convert(
-            "varchar", v.first_present(record, ("DisplayName", "CompanyName"))
-        )
+        desired, cut = fields.fitted(record)
+        name = desired.get("name")
+        if not name:
+            fallback = v.convert("varchar", v.first_present(record, ("DisplayName", "CompanyName")))
+            name, length = textlimits.fit("varchar", fallback)
+            if length is not None:
+                cut["name"] = length
+        entry = self._decide_fitted(customer, desired, name)
+        if cut:
+            entry = self._with_cuts(entry, cut)
+        return entry
+
+    def _with_cuts(self, entry: AuditEntry, cut: Mapping[str, int]) -> AuditEntry:
+        """The audit says which texts were cut to fit (and the log names the customer)."""
+        types = {f.code: (f.mapping.field, f.type) for f in self.fields.fields}
+        notes = []
+        for code, length in cut.items():
+            name, kind = types.get(code, ("Name", "varchar"))
+            notes.append(textlimits.describe(name, length, kind))
+        log.warning("Customer %s: %s", entry.source_key, "; ".join(notes))
+        return replace(entry, changed={**(entry.changed or {}), "truncated": notes})
+
+    def _decide_fitted(self, customer: str, desired: Mapping[str, Any], name: Any) -> AuditEntry:
         mapping = self._mappings.get(customer)
         mapped = mapping.pipedrive_org_id if mapping is not None and mapping.linked else None
         if mapping is not None and mapping.state == "ambiguous" and self._index is None:
             found = Match(How.AMBIGUOUS, candidates=mapping.candidates)
         else:
-            found = match(customer, name, mapped, self._index if mapped else self.index())
+            found = self._match(customer, name, mapped)
         if found.how is How.AMBIGUOUS:
             if not self.dry_run:
                 with db.connection(self.database_url) as conn:
@@ -196,6 +231,15 @@ class OrganizationSync:
         if found.how is How.CREATE:
             return self._create(customer, desired, name)
         return self._update(customer, desired, found, mapping)
+
+    def _match(self, customer: str, name: Any, mapped: int | None) -> Match:
+        """Match, and claim a found organization for this run at once: another writer matching
+        the same organization meanwhile sees it taken (as it would one record later)."""
+        with self._lock:
+            found = match(customer, name, mapped, self._index if mapped else self._read_index())
+            if found.org_id is not None and self._index is not None:
+                self._index.claim(found.org_id, customer)
+            return found
 
     def _create(self, customer: str, desired: Mapping[str, Any], name: Any) -> AuditEntry:
         fields = self.fields
@@ -216,9 +260,10 @@ class OrganizationSync:
         with db.connection(self.database_url) as conn:
             store.link(conn, self.tenant, customer, org_id, "created", pushed)
         self._remember(customer, org_id, "created", pushed)
-        if self._index is not None:
-            self._index.add(org, customer)
-            self._index.claim(org_id, customer)
+        with self._lock:
+            if self._index is not None:
+                self._index.add(org, customer)
+                self._index.claim(org_id, customer)
         return AuditEntry(STREAM, customer, "create", str(org_id), changed)
 
     def _update(
@@ -266,8 +311,9 @@ class OrganizationSync:
             else:
                 store.link(conn, self.tenant, customer, org_id, found.how.value, pushed)
         self._remember(customer, org_id, method or found.how.value, pushed)
-        if self._index is not None:
-            self._index.claim(org_id, customer)
+        with self._lock:
+            if self._index is not None:
+                self._index.claim(org_id, customer)
         return AuditEntry(STREAM, customer, action, str(org_id), changed)
 
     def _relink(self, customer: str, desired: Mapping[str, Any]) -> AuditEntry:
@@ -277,8 +323,7 @@ class OrganizationSync:
             with db.connection(self.database_url) as conn:
                 store.forget_org(conn, self.tenant, customer)
         self._mappings.pop(customer, None)
-        index = self.index()
-        found = match(customer, desired.get("name"), None, index)
+        found = self._match(customer, desired.get("name"), None)
         if found.how is How.CREATE:
             return self._create(customer, desired, desired.get("name"))
         if found.how is How.AMBIGUOUS:

@@ -21,6 +21,9 @@ from target_pipedrive.fieldsetup import DEFAULT_MAX_AGE_SECONDS
 from target_pipedrive.mapping import DEFAULT_EXTERNAL_ID_FIELD, FIELD_TYPES, Policy
 
 MAX_FIELD_CACHE_SECONDS = 7 * 24 * 3600
+# Writers at once: a few fill the smallest plan's window (20 requests / 2 s per API token).
+DEFAULT_WRITERS = 4
+MAX_WRITERS = 16
 
 
 class Contacts(enum.StrEnum):
@@ -138,6 +141,13 @@ CONFIG_SCHEMA: dict[str, Any] = th.PropertiesList(
         "never sent blindly again",
     ),
     th.Property(
+        "writers",
+        th.IntegerType(minimum=1, maximum=MAX_WRITERS),
+        default=DEFAULT_WRITERS,
+        description="Customers written at once (1-16), paced together inside the plan's burst "
+        "window by the rate-limit headers",
+    ),
+    th.Property(
         "api_url",
         th.URIType,
         description="Override of the company's API base URL, e.g. https://acme.pipedrive.com "
@@ -157,6 +167,7 @@ class TargetSettings:
     backoff_base: float
     timeout: float
     api_url: str | None
+    writers: int = 1
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> TargetSettings:
@@ -172,6 +183,7 @@ class TargetSettings:
             backoff_base=float(_or(config.get("backoff_base_seconds"), 1.0)),
             timeout=float(_or(config.get("request_timeout_seconds"), 30)),
             api_url=str(config["api_url"]).rstrip("/") if config.get("api_url") else None,
+            writers=int(_or(config.get("writers"), DEFAULT_WRITERS)),
         )
 
     def mapping_settings(self, config: Mapping[str, Any]) -> dict[str, Any]:

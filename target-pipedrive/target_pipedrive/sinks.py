@@ -18,7 +18,7 @@ from typing_extensions import override
 
 from ledgerlink import db
 from ledgerlink.errors import LedgerlinkError
-from target_pipedrive import deallinks, store
+from target_pipedrive import deallinks, families, merges, store
 from target_pipedrive.run import HasRun, PipedriveRun
 from target_pipedrive.settings import Contacts, Jobs
 from target_pipedrive.store import AuditEntry
@@ -47,49 +47,75 @@ class PipedriveSink(BatchSink):
 class CustomersSink(PipedriveSink):
     """QuickBooks customers → Pipedrive organizations (``organizations.OrganizationSync``)."""
 
+    def __init__(self, target: Target, *args: Any, **kwargs: Any) -> None:
+        super().__init__(target, *args, **kwargs)
+        self.run.loads_customers = True  # the run then also decides queued replays
+
     @override
     def process_batch(self, context: dict[str, Any]) -> None:
-        run, records = self.run, self.records(context)
-        if run.stopped:
-            run.report.left += len(records)
-            return
-        entries: list[AuditEntry] = []
-        live: list[dict[str, Any]] = []
-        for record in records:
-            skipped = self._skipped(run, record)
-            if skipped is None:
-                live.append(record)
-            else:
-                entries.append(skipped)
-        self._close_deleted(run, records)
-        if entries:
-            with db.connection(run.database_url) as conn:
-                store.audit(conn, run.tenant, run.run_id, entries, dry_run=run.settings.dry_run)
-        summary = run.organizations.sync(live)
-        run.report.add_customers(summary)
-        if run.settings.contacts is Contacts.PERSON and not run.stopped:
-            run.report.add_contacts(run.contacts.sync(live))
+        load_customers(self.run, self.records(context))
 
-    def _skipped(self, run: PipedriveRun, record: Mapping[str, Any]) -> AuditEntry | None:
-        """Why the record makes no organization (``None``: it does)."""
-        customer = str(record.get("Id") or "").strip() or "?"
-        if _deleted(record):
-            kind, reason = "deleted", "deleted in QuickBooks: mapping marked inactive"
-        elif record.get("Job") and run.settings.jobs is not Jobs.SEPARATE:
-            parent = (record.get("ParentRef") or {}).get("value")
-            kind, reason = "sub-customers", f"sub-customer of {parent} (jobs: {run.settings.jobs})"
+
+def load_customers(run: PipedriveRun, records: list[dict[str, Any]]) -> None:
+    """One batch of customers, with the records queued for this run (replays a person asked
+    for, records Pipedrive refused last time) on its first batch."""
+    if run.stopped:
+        run.report.left += len(records)
+        return
+    records = run.with_retries(records)
+    with db.connection(run.database_url) as conn:
+        if not run.settings.dry_run:
+            families.save_parents(conn, run.tenant, records)
+        merged = merges.apply(
+            conn,
+            run.tenant,
+            records,
+            store.load_mappings(conn, run.tenant),
+            dry_run=run.settings.dry_run,
+        )
+    entries: list[AuditEntry] = list(merged.entries)
+    if merged.handled:
+        run.report.skipped["merged into another customer"] += len(merged.handled)
+    live: list[dict[str, Any]] = []
+    for record in records:
+        if str(record.get("Id") or "").strip() in merged.handled:
+            continue
+        skipped = _skipped(run, record)
+        if skipped is None:
+            live.append(record)
         else:
-            return None
-        run.report.skipped[kind] += 1
-        return AuditEntry("customers", customer, "skip", changed={"reason": reason})
+            entries.append(skipped)
+    _close_deleted(run, records)
+    if entries:
+        with db.connection(run.database_url) as conn:
+            store.audit(conn, run.tenant, run.run_id, entries, dry_run=run.settings.dry_run)
+    summary = run.organizations.sync(live)
+    run.report.add_customers(summary)
+    if run.settings.contacts is Contacts.PERSON and not run.stopped:
+        run.report.add_contacts(run.contacts.sync(live))
 
-    def _close_deleted(self, run: PipedriveRun, records: list[dict[str, Any]]) -> None:
-        """Deleted customers keep their mapping, marked inactive; nothing is deleted."""
-        deleted = [str(r.get("Id")) for r in records if _deleted(r) and r.get("Id")]
-        if deleted and not run.settings.dry_run:
-            with db.connection(run.database_url) as conn:
-                for customer in deleted:
-                    store.set_active(conn, run.tenant, customer, False)
+
+def _skipped(run: PipedriveRun, record: Mapping[str, Any]) -> AuditEntry | None:
+    """Why the record makes no organization (``None``: it does)."""
+    customer = str(record.get("Id") or "").strip() or "?"
+    if _deleted(record):
+        kind, reason = "deleted", "deleted in QuickBooks: mapping marked inactive"
+    elif record.get("Job") and run.settings.jobs is not Jobs.SEPARATE:
+        parent = (record.get("ParentRef") or {}).get("value")
+        kind, reason = "sub-customers", f"sub-customer of {parent} (jobs: {run.settings.jobs})"
+    else:
+        return None
+    run.report.skipped[kind] += 1
+    return AuditEntry("customers", customer, "skip", changed={"reason": reason})
+
+
+def _close_deleted(run: PipedriveRun, records: list[dict[str, Any]]) -> None:
+    """Deleted customers keep their mapping, marked inactive; nothing is deleted."""
+    deleted = [str(r.get("Id")) for r in records if _deleted(r) and r.get("Id")]
+    if deleted and not run.settings.dry_run:
+        with db.connection(run.database_url) as conn:
+            for customer in deleted:
+                store.set_active(conn, run.tenant, customer, False)
 
 
 def _deleted(record: Mapping[str, Any]) -> bool:

@@ -15,6 +15,9 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
+from ledgerlink import audit as shared_audit
+from ledgerlink.audit import AuditEntry as AuditEntry  # the targets' one audit row
+
 Connection = psycopg.Connection[dict[str, Any]]
 
 
@@ -27,6 +30,7 @@ class OrgMapping:
     last_pushed: dict[str, Any]
     active: bool
     candidates: tuple[int, ...]
+    merged_into: str | None = None  # state 'merged': the surviving customer (migration 0009)
 
     @property
     def linked(self) -> bool:
@@ -42,10 +46,14 @@ def _mapping(row: Mapping[str, Any]) -> OrgMapping:
         last_pushed=dict(row["last_pushed"] or {}),
         active=row["active"],
         candidates=tuple(row["candidates"] or ()),
+        merged_into=row["merged_into"],
     )
 
 
-_COLUMNS = "qbo_customer_id, pipedrive_org_id, state, match_method, last_pushed, active, candidates"
+_COLUMNS = (
+    "qbo_customer_id, pipedrive_org_id, state, match_method, last_pushed, active, candidates,"
+    " merged_into"
+)
 
 
 def load_mappings(conn: Connection, tenant: str) -> dict[str, OrgMapping]:
@@ -150,16 +158,6 @@ def forget_org(conn: Connection, tenant: str, customer_id: str) -> None:
     )
 
 
-@dataclass(frozen=True)
-class AuditEntry:
-    stream: str
-    source_key: str  # the QuickBooks Id
-    action: str  # create | update | skip | noop | fail | ambiguous
-    target_key: str | None = None  # the Pipedrive id
-    changed: Mapping[str, Any] | None = None  # {"field": {"before", "after"}} or candidates
-    error: str | None = None
-
-
 def audit(
     conn: Connection,
     tenant: str,
@@ -168,29 +166,9 @@ def audit(
     *,
     dry_run: bool = False,
 ) -> int:
-    """Append decisions to ``sync_audit``; returns how many rows were written."""
-    rows = [
-        (
-            run_id,
-            tenant,
-            e.stream,
-            e.source_key,
-            e.target_key,
-            e.action,
-            None if e.changed is None else Jsonb(dict(e.changed)),
-            e.error,
-            dry_run,
-        )
-        for e in entries
-    ]
-    if rows:
-        with conn.cursor() as cursor:
-            cursor.executemany(
-                "INSERT INTO sync_audit (run_id, tenant, stream, source_key, target_key, action,"
-                " changed, error, dry_run) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                rows,
-            )
-    return len(rows)
+    """Append decisions to ``sync_audit`` (``ledgerlink.audit``, shared with the other target);
+    returns how many rows were written."""
+    return shared_audit.write(conn, tenant, run_id, entries, dry_run=dry_run)
 
 
 def cached_fields(

@@ -23,7 +23,7 @@ from target_pipedrive.money_sink import MoneySink, money_properties
 from target_pipedrive.report import EXIT_BUDGET_STOP
 from target_pipedrive.run import PipedriveRun
 from target_pipedrive.settings import CONFIG_SCHEMA
-from target_pipedrive.sinks import CustomersSink, DealsSink, RefusedSink
+from target_pipedrive.sinks import CustomersSink, DealsSink, RefusedSink, load_customers
 
 # Stream → sink class; other modules' sinks (money on the CRM) are registered here too.
 SINKS: dict[str, type[Sink]] = {
@@ -80,6 +80,11 @@ class TargetPipedrive(StoreTarget):
     def process_endofpipe(self) -> None:
         try:
             super().process_endofpipe()
+            if self.run.loads_customers:
+                # Replays queued for a run whose input had no customer batch at all.
+                queued = self.run.with_retries([])
+                if queued:
+                    load_customers(self.run, queued)
             lines = self.run.report_lines()  # a failed run says one line, from the wrapper
         finally:
             self.run.close()

@@ -159,7 +159,10 @@ def test_the_budget_follows_the_headers_and_keeps_the_reserve() -> None:
     budget.observe(200, {}, 10, "deals")  # headers missing: estimated
     assert budget.remaining == 120
     budget.observe(429, {}, 10, "deals")  # refused: not charged
-    budget.check(20, "GET /api/v2/deals")
+    budget.check(20, "GET /api/v2/deals")  # 120 - 20 = the reserve: still allowed
+    with pytest.raises(BudgetReserveReached, match="100 of 1000 tokens left"):
+        budget.check(1, "GET /api/v2/deals")  # the 20 in flight (another writer) count
+    budget.release(20)  # that request got no answer: it spent nothing
     with pytest.raises(BudgetReserveReached, match="120 of 1000 tokens left"):
         budget.check(21, "GET /api/v2/deals")
     assert budget.spent == {"deals": 20} and budget.requests == {"deals": 3}

@@ -126,7 +126,8 @@ def test_a_patch_carries_only_the_changed_fields(
     assert after == before  # tier, credit limit, address, name: untouched
     with db.connection() as conn:
         row = conn.execute(
-            "SELECT changed FROM sync_audit WHERE run_id = 'r2' AND source_key = '5001'"
+            "SELECT changed - 'record' AS changed FROM sync_audit"
+            " WHERE run_id = 'r2' AND source_key = '5001'"
         ).fetchone()
     assert row is not None
     assert row["changed"] == {"Phone": {"before": "555-0100", "after": "555-0199"}}

@@ -57,6 +57,10 @@ class Limits:
         self.by_operation: Counter[str] = Counter()
         self._writes: dict[str, tuple[date, int]] = {}
         self._refused_in_row: Counter[str] = Counter()
+        # What the burst window saw, for tests and benchmarks of concurrent clients: the most
+        # requests one token had admitted inside one window, and the 429s it drew.
+        self.peak_in_window = 0
+        self.burst_refusals = 0
 
     # --- budget --------------------------------------------------------------------------------
     def daily_limit(self) -> int:
@@ -92,6 +96,8 @@ class Limits:
                 "remaining": max(self.daily_limit() - self.spent_today, 0),
                 "spent_total": self.spent_total,
                 "by_operation": dict(sorted(self.by_operation.items())),
+                "peak_in_window": self.peak_in_window,
+                "burst_refusals": self.burst_refusals,
             }
 
     def reset(self) -> None:
@@ -102,6 +108,7 @@ class Limits:
             self.by_operation.clear()
             self._writes.clear()
             self._refused_in_row.clear()
+            self.peak_in_window = self.burst_refusals = 0
 
     # --- per request ---------------------------------------------------------------------------
     def burst_limit(self, principal: Principal) -> int:
@@ -137,8 +144,10 @@ class Limits:
                 self.spent_total += cost
                 self.by_operation[operation] += cost
                 self._refused_in_row[principal.key] = 0
+                self.peak_in_window = max(self.peak_in_window, self.burst.used(principal.key))
             else:
                 self._refused_in_row[principal.key] += 1
+                self.burst_refusals += refusal == "burst"
             headers = self._headers(
                 principal, limit, method, charged=refusal is None, search=search
             )

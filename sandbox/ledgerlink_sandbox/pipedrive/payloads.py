@@ -132,7 +132,16 @@ def not_allowed(key: str) -> ValidationFailed:
     )
 
 
-def validate_body(store: Store, entity: str, body: Any, *, creating: bool) -> dict[str, Any]:
+# Built-in text fields of type varchar ("Text (up to 255 characters)", organizationFields
+# field_type in the official OpenAPI document); what Pipedrive does with longer text is
+# unverified: ``PipedriveSettings.varchar_too_long`` chooses refusing (default) or cutting.
+VARCHAR_BUILTINS = frozenset({"name", "title", "website", "linkedin", "job_title", "lost_reason"})
+VARCHAR_MAX = 255
+
+
+def validate_body(
+    store: Store, entity: str, body: Any, *, creating: bool, too_long: str = "error"
+) -> dict[str, Any]:
     """Check a POST/PATCH body; returns store values (times as ``datetime``)."""
     if not isinstance(body, dict):
         raise ValidationFailed("Validation failed: body: must be a JSON object")
@@ -153,6 +162,12 @@ def validate_body(store: Store, entity: str, body: Any, *, creating: bool) -> di
             check, expected = allowed[key]
             if not check(value):
                 raise ValidationFailed(f"Validation failed: {key}: must be {expected}")
+            if key in VARCHAR_BUILTINS and isinstance(value, str) and len(value) > VARCHAR_MAX:
+                if too_long != "truncate":
+                    raise ValidationFailed(
+                        f"Validation failed: {key}: must be at most {VARCHAR_MAX} characters"
+                    )
+                value = value[:VARCHAR_MAX]
             out[key] = value
         else:
             raise not_allowed(key)

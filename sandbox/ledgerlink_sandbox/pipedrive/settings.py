@@ -57,6 +57,9 @@ class PipedriveSettings:
     # [unverified] search index lag: records are searchable this many (clock) seconds after a write.
     search_index_lag_seconds: float = 0.0
     deleted_retention_days: int = 30  # soft-deleted records are purged after this
+    # [unverified] text longer than a built-in varchar field's 255 characters (name, title, ...):
+    # "error" = 400 ERR_SCHEMA_VALIDATION_FAILED, "truncate" = stored cut to 255.
+    varchar_too_long: Literal["error", "truncate"] = "error"
     # --- OAuth --------------------------------------------------------------------------------
     access_token_ttl_seconds: int = 3600  # expires_in is reported as ttl - 1 (3599)
     refresh_token_idle_days: int = 60

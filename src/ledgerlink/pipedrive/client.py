@@ -205,6 +205,12 @@ class PipedriveClient:
     def usage(self) -> Usage:
         return self.http.usage()
 
+    def pace_for(self, concurrent: int) -> None:
+        """Requests will be sent by ``concurrent`` threads at once: pause them all while that
+        many requests could still be left in the burst window (answers in flight have not
+        told the window about themselves yet)."""
+        self.http.limits.burst.in_flight(concurrent)
+
     @property
     def limits(self) -> Limits:
         return self.http.limits

@@ -82,6 +82,9 @@ class TokenBudget:
     remaining: int | None = None
     spent: Counter[str] = field(default_factory=Counter)
     requests: Counter[str] = field(default_factory=Counter)
+    # Tokens of requests sent and not answered yet (concurrent writers): the balance the
+    # headers show does not know about them, the reserve must.
+    in_flight: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def reserved(self) -> int:
@@ -91,17 +94,22 @@ class TokenBudget:
         """Raise ``BudgetReserveReached`` if ``cost`` more tokens would dig into the reserve.
 
         Before the first response the balance is unknown and the request goes ahead: one
-        request is the price of learning it."""
+        request is the price of learning it. A request that goes ahead counts as in flight
+        until ``observe`` (or ``release``) accounts for it."""
         with self._lock:
             remaining, reserved = self.remaining, self.reserved()
-        if remaining is not None and remaining - cost < reserved:
-            raise BudgetReserveReached(
-                f"Stopped before {operation} ({cost} tokens): the company's Pipedrive token "
-                f"budget has {remaining} of {self.limit or '?'} tokens left today and "
-                f"{reserved} are reserved for its other apps (budget_reserve "
-                f"{self.reserve.describe()}). The budget resets at midnight, Pipedrive server "
-                "time; the next run resumes where this one stopped."
-            )
+            if remaining is not None:
+                remaining -= self.in_flight
+            if remaining is None or remaining - cost >= reserved:
+                self.in_flight += cost
+                return
+        raise BudgetReserveReached(
+            f"Stopped before {operation} ({cost} tokens): the company's Pipedrive token "
+            f"budget has {remaining} of {self.limit or '?'} tokens left today and "
+            f"{reserved} are reserved for its other apps (budget_reserve "
+            f"{self.reserve.describe()}). The budget resets at midnight, Pipedrive server "
+            "time; the next run resumes where this one stopped."
+        )
 
     def observe(self, status: int, headers: Mapping[str, str], cost: int, label: str) -> None:
         """Account one answered request. Refused ones (401, 429) are not charged."""
@@ -109,15 +117,25 @@ class TokenBudget:
         limit = header_number(headers, "x-daily-ratelimit-token-limit")
         left = header_number(headers, "x-daily-ratelimit-token-remaining")
         with self._lock:
+            self.in_flight = max(self.in_flight - cost, 0)
             self.requests[label] += 1
             if charged:
                 self.spent[label] += cost
             if limit is not None:
                 self.limit = int(limit)
             if left is not None:
-                self.remaining = int(left)
+                # Only down within a run: answers to concurrent requests arrive out of order,
+                # and an older, higher balance must not reopen the reserve. (A run crossing the
+                # daily reset stops early and cleanly; the next run reads the new budget.)
+                known = self.remaining
+                self.remaining = int(left) if known is None else min(known, int(left))
             elif self.remaining is not None and charged:
                 self.remaining = max(self.remaining - cost, 0)  # headers missing: estimate
+
+    def release(self, cost: int) -> None:
+        """A request that got no answer (a network error): no longer in flight."""
+        with self._lock:
+            self.in_flight = max(self.in_flight - cost, 0)
 
     def exhausted(self) -> None:
         with self._lock:
@@ -136,30 +154,42 @@ class TokenBudget:
 
 @dataclass
 class BurstPacer:
-    """Pauses before the rolling burst window runs out, using the window's own headers."""
+    """Pauses before the rolling burst window runs out, using the window's own headers.
+
+    Shared by every thread of a client (concurrent writers): each request waits while the
+    window is paused, and an answer saying that ``margin`` or fewer requests are left pauses
+    them all until the window resets. With N requests in flight the headers lag by up to N - 1,
+    so ``in_flight(N)`` raises the margin to N."""
 
     margin: int = 1  # pause when this many requests (or fewer) are left in the window
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
     waited: float = 0.0
     _resume_at: float = 0.0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def in_flight(self, concurrent: int) -> None:
+        self.margin = max(self.margin, concurrent)
 
     def observe(self, headers: Mapping[str, str]) -> None:
         left = header_number(headers, "x-ratelimit-remaining")
         reset = header_number(headers, "x-ratelimit-reset")
         if left is not None and left <= self.margin:
-            self._resume_at = max(self._resume_at, self.clock() + (reset or 2.0))
+            self.hold(reset or 2.0)
 
     def hold(self, seconds: float) -> None:
         """Make the next request wait ``seconds`` (after a 429)."""
-        self._resume_at = max(self._resume_at, self.clock() + seconds)
+        with self._lock:
+            self._resume_at = max(self._resume_at, self.clock() + seconds)
 
     def wait(self) -> None:
-        pause = self._resume_at - self.clock()
+        with self._lock:
+            pause = self._resume_at - self.clock()
         if pause > 0:
             log.debug("Pipedrive burst window nearly used up; pausing %.2f s", pause)
             self.sleep(pause)
-            self.waited += pause
+            with self._lock:
+                self.waited += pause
 
 
 @dataclass

@@ -146,6 +146,7 @@ class PipedriveHttp:
                     headers=self.credential.headers(),
                 )
             except httpx.TransportError as error:
+                self.limits.budget.release(cost)  # no answer: not in flight any more
                 unsent = isinstance(error, httpx.ConnectError | httpx.ConnectTimeout)
                 if creating and not unsent:  # it may have reached Pipedrive
                     raise WriteOutcomeUnknown(

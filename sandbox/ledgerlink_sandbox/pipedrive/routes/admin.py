@@ -5,7 +5,8 @@
 | ``GET /_sandbox/credentials``                    | default API token, OAuth app, company domain  |
 | ``GET /_sandbox/oauth/issued``                   | every code/access/refresh token issued        |
 | ``GET /_sandbox/tokens``                         | daily budget: limit, spent (today, total,     |
-|                                                  | per operation), remaining                     |
+|                                                  | per operation), remaining; the burst window's |
+|                                                  | peak_in_window and burst_refusals (429s)      |
 | ``POST /_sandbox/tokens``                        | ``{"remaining": n}`` sets today's remaining   |
 | ``GET /_sandbox/generated``                      | generated field codes and name-match cases    |
 | ``POST /_sandbox/records/{entity}``              | create a record behind the API's back         |

@@ -227,7 +227,13 @@ def _status_times(state: State, before: Record | None, values: dict[str, Any]) -
 
 def create_handler(state: State, entity: str) -> Any:
     async def handler(request: Request, principal: Principal) -> Response:
-        values = validate_body(state.store, entity, await json_body(request), creating=True)
+        values = validate_body(
+            state.store,
+            entity,
+            await json_body(request),
+            creating=True,
+            too_long=state.settings.varchar_too_long,
+        )
         if entity == "deal":
             _status_times(state, None, values)
         record = state.store.insert(entity, defaults(state, entity, values))
@@ -240,7 +246,13 @@ def patch_handler(state: State, entity: str) -> Any:
     async def handler(request: Request, principal: Principal) -> Response:
         record_id = int_path(request)
         before = _live(state, entity, record_id, for_write=True)
-        values = validate_body(state.store, entity, await json_body(request), creating=False)
+        values = validate_body(
+            state.store,
+            entity,
+            await json_body(request),
+            creating=False,
+            too_long=state.settings.varchar_too_long,
+        )
         if entity == "deal":
             _status_times(state, before, values)
             if "stage_id" in values and values["stage_id"] != before["stage_id"]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
+from datetime import date, datetime
 from typing import Any
 
 import httpx
@@ -317,6 +318,44 @@ class ShipStationV1:
     def shipments(self, order_id: int) -> list[Shipment]:
         return [*self.labels(order_id), *self.fulfillments(order_id)]
 
+    # --- account-wide listings (the read-back: pages of 500, not a request per order) ---------
+    def list_orders(
+        self, *, modified_since: datetime | None = None, number_prefix: str | None = None
+    ) -> list[Order]:
+        params: dict[str, Any] = {}
+        if modified_since is not None:
+            params["modifyDateStart"] = wall_time(modified_since)
+        if number_prefix:
+            params["orderNumber"] = number_prefix
+        return [order_from_v1(r) for r in self._pages("/orders", "orders", params)]
+
+    def list_labels(
+        self,
+        *,
+        created_since: datetime | None = None,
+        voided_since: datetime | None = None,
+        shipped_since: date | None = None,
+    ) -> list[Shipment]:
+        params: dict[str, Any] = {"includeShipmentItems": "true"}
+        if created_since is not None:
+            params["createDateStart"] = wall_time(created_since)
+        if voided_since is not None:
+            params["voidDateStart"] = wall_time(voided_since)
+        if shipped_since is not None:
+            params["shipDateStart"] = shipped_since.isoformat()
+        return [shipment_from_v1(r) for r in self._pages("/shipments", "shipments", params)]
+
+    def list_fulfillments(
+        self, *, created_since: datetime | None = None, shipped_since: date | None = None
+    ) -> list[Shipment]:
+        params: dict[str, Any] = {}
+        if created_since is not None:
+            params["createDateStart"] = wall_time(created_since)
+        if shipped_since is not None:
+            params["shipDateStart"] = shipped_since.isoformat()
+        rows = self._pages("/fulfillments", "fulfillments", params)
+        return [fulfillment_from_v1(r) for r in rows]
+
     # --- changes after ordering ---------------------------------------------------------------
     def _current_open(self, order: Order) -> Order:
         current = self.get_order(order.order_id)
@@ -343,6 +382,12 @@ class ShipStationV1:
 
     def cancel_order(self, order: Order) -> Order:
         return self.update_order(order, {"orderStatus": "cancelled"})
+
+
+def wall_time(at: datetime) -> str:
+    """A date filter as V1 wants it: ``yyyy-mm-dd hh:mm:ss``, Pacific wall time (the naive
+    stamps ShipStation answers with are already that)."""
+    return at.strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _number(order: Mapping[str, Any]) -> str | None:

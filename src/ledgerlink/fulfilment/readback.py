@@ -52,6 +52,7 @@ FRESH_MARGIN = timedelta(minutes=5)
 
 class CountingClient(ShipStationClient, Protocol):
     requests: int  # requests sent so far, retries included
+    server_time: datetime | None  # ShipStation's clock at the last response (Pacific wall time)
 
 
 @dataclass
@@ -213,23 +214,26 @@ class ReadBack:
 class _Listing:
     """The account-wide listings of one run, merged into what is known per invoice."""
 
-    client: ShipStationClient
+    client: CountingClient
     numbers: dict[str, str]  # invoice id -> order number, for every row read
     known: dict[str, Known] = field(default_factory=dict)
     changed: set[str] = field(default_factory=set)
     stamps: list[datetime] = field(default_factory=list)
     labels_seen: list[bool] = field(default_factory=list)  # delivery_listed of each label
+    started_at: datetime | None = None  # ShipStation's clock when the first listing answered
 
     def run(self, mark: store.Watermark) -> None:
         since = mark.seen_until - OVERLAP if mark.seen_until is not None else None
         if since is not None:
             orders = self.client.list_orders(modified_since=since)
+            self.started_at = self.client.server_time
             self._merge(orders=orders)
         fresh = [n for i, n in self.numbers.items() if i not in self.known]
         start = since
         if fresh:
             before = set(self.known)
             self._merge(orders=self.client.list_orders(number_prefix=_common_prefix(fresh)))
+            self.started_at = self.started_at or self.client.server_time
             created = [
                 o.created_at
                 for i in set(self.known) - before
@@ -268,8 +272,11 @@ class _Listing:
         return any(self.labels_seen) if self.labels_seen else mark.labels_list_delivery
 
     def watermark(self, mark: store.Watermark) -> store.Watermark:
+        """Where the next run lists from: ShipStation's clock when this run's first listing
+        answered (anything changed later is listed next time), else the newest stamp seen."""
         seen = [*self.stamps, *([mark.seen_until] if mark.seen_until else [])]
-        return store.Watermark(max(seen, default=None), self.labels_list_delivery(mark))
+        until = self.started_at or max(seen, default=None)
+        return store.Watermark(until, self.labels_list_delivery(mark))
 
     def _merge(self, orders: Iterable[Order] = (), shipments: Iterable[Shipment] = ()) -> None:
         orders, shipments = list(orders), list(shipments)

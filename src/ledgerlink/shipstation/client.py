@@ -17,7 +17,9 @@ import logging
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -45,6 +47,7 @@ from ledgerlink.tokens import HeldCredential, TokenStore
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 500  # the V1 maximum: fewest requests per listing
+PACIFIC = ZoneInfo("America/Los_Angeles")  # V1's times: Pacific wall time, no offset
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 # Read-only keys of a V1 order: what a read-modify-write must not send back.
 _READ_ONLY = frozenset(
@@ -133,6 +136,9 @@ class ShipStationV1:
         if backoff is not None:
             self._retry.backoff = backoff
         self.requests = 0  # requests sent by this client, retries included
+        # ShipStation's clock at the last response (its Date header), in the Pacific wall time
+        # its stamps and date filters use: where the read-back's next listings start.
+        self.server_time: datetime | None = None
 
     @classmethod
     def for_tenant(
@@ -180,6 +186,7 @@ class ShipStationV1:
                 headers={**creds.headers(), "Accept": "application/json"},
             )
             self.pacer.observe(response.headers)
+            self.server_time = server_time(response.headers) or self.server_time
             error = failure_of(
                 response.status_code,
                 response.headers,
@@ -382,6 +389,20 @@ class ShipStationV1:
 
     def cancel_order(self, order: Order) -> Order:
         return self.update_order(order, {"orderStatus": "cancelled"})
+
+
+def server_time(headers: Mapping[str, str]) -> datetime | None:
+    """The response's ``Date`` as naive Pacific wall time (None when absent or unreadable)."""
+    value = headers.get("date")
+    if not value:
+        return None
+    try:
+        stamp = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if stamp.tzinfo is None:
+        return None
+    return stamp.astimezone(PACIFIC).replace(tzinfo=None)
 
 
 def wall_time(at: datetime) -> str:

@@ -141,7 +141,11 @@ class ReadBack:
         push: DealPush,
         summary: Summary,
     ) -> None:
-        listing = _Listing(self.shipstation, {r.qbo_invoice_id: r.order_number for r in rows})
+        listing = _Listing(
+            self.shipstation,
+            {r.qbo_invoice_id: r.order_number for r in rows},
+            {r.qbo_invoice_id: r.items_ordered for r in rows if r.items_ordered},
+        )
         if mark.seen_until is not None:  # no watermark: what rows know may have gaps
             listing.known.update(
                 (r.qbo_invoice_id, Known.from_json(r.readback)) for r in rows if r.readback
@@ -216,6 +220,7 @@ class _Listing:
 
     client: CountingClient
     numbers: dict[str, str]  # invoice id -> order number, for every row read
+    ordered: dict[str, int]  # invoice id -> units ordered (the Y of "X/Y Shipped")
     known: dict[str, Known] = field(default_factory=dict)
     changed: set[str] = field(default_factory=set)
     stamps: list[datetime] = field(default_factory=list)
@@ -256,8 +261,9 @@ class _Listing:
         a delivery changes no stamp a "since" filter could catch."""
         waiting = [
             s
-            for k in self.known.values()
-            if fulfilment(k.family, k.shipments.values()).state is State.SHIPPED
+            for i, k in self.known.items()
+            if fulfilment(k.family, k.shipments.values(), self.ordered.get(i)).state
+            is State.SHIPPED
             for s in k.shipments.values()
             if s.delivery_date is None and s.ship_date is not None
         ]

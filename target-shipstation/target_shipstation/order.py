@@ -10,7 +10,7 @@ runs so an incremental run carrying one changed invoice still builds a complete 
   back to bill-to last); ``customerEmail``: the invoice's BillEmail, else the customer's.
 - ``items``: ``lines``; ``taxAmount``: ``TxnTaxDetail.TotalTax``; ``shippingAmount``: the
   shipping lines; ``amountPaid``: total - balance; ``paymentDate``: ``paid_at``, the last payment
-  (``payments.last_payment_date``, else the date kept in ``invoice_order_map.paid_on``: a body
+  (``payments.payment_dates``, else the date kept in ``invoice_order_map.paid_on``: a body
   must not change when a later run lacks the payment); only when neither is known, the
   invoice's last update (which a payment bumps). Pacific time as V1 expects.
 - ``advancedOptions``: the configured ``storeId``; ``customField1`` = the QuickBooks invoice id,

@@ -79,6 +79,9 @@ def meltano_run(
     )
     output = done.stdout + done.stderr
     leakcheck.record_output(output)
+    if os.environ.get("SHIP13_DUMP"):  # TEMPORARY
+        with open(f"/tmp/ship13-run-{time.time():.0f}.log", "w") as f:
+            f.write(output)
     assert done.returncode == 0, output[-3000:]
     return Ran(done.returncode, output)
 
@@ -318,17 +321,19 @@ def test_invoices_become_orders_exactly_once_and_follow_the_invoice(
     assert status[f"QB-{BULK}-{pending[0]['DocNumber']}"] == "awaiting_shipment"
     assert status[f"QB-{BULK}-{ordered['DocNumber']}"] == "cancelled"
 
-    # The read-back of every open order: a few account-wide listings, within 40 a minute.
-    reads_before = sum(ship.routes().values())
+    # The read-back of every open order: a few account-wide listings, within 40 a minute
+    # (counted from a fresh window: the runs above used this one).
+    ship.http.post("/_sandbox/reset", json={}).raise_for_status()
     started = time.monotonic()
     summary = refresh(BULK)
-    minutes = max((time.monotonic() - started) / 60, 1 / 60)
-    reads = sum(ship.routes().values()) - reads_before
+    minutes = (time.monotonic() - started) / 60
+    reads = sum(ship.routes().values())
     open_orders = len(made)  # all but the cancelled one, plus the paid one
     assert summary.orders_read == open_orders and not summary.missing
     assert reads == summary.shipstation_requests <= math.ceil(open_orders / 500) + 3
     print(f"small: read-back of {open_orders} open orders: {reads} requests in"
           f" {minutes * 60:.1f} s")  # fmt: skip
+    assert reads <= 40  # so within 40 a minute whatever it takes
 
 
 def _kill_runs(world: World, suffix: str, runs: int, rng: random.Random) -> None:

@@ -79,9 +79,6 @@ def meltano_run(
     )
     output = done.stdout + done.stderr
     leakcheck.record_output(output)
-    if os.environ.get("SHIP13_DUMP"):  # TEMPORARY
-        with open(f"/tmp/ship13-run-{time.time():.0f}.log", "w") as f:
-            f.write(output)
     assert done.returncode == 0, output[-3000:]
     return Ran(done.returncode, output)
 

@@ -349,8 +349,11 @@ def _kill_runs(world: World, suffix: str, runs: int, rng: random.Random) -> None
         process.wait(timeout=60)
 
 
+# Three kills in the default run; twenty in the slow one (`python3 tasks.py test --slow`
+# selects the slow-marked tests, so the long loop is its own parameter).
+@pytest.mark.parametrize("runs", [3, pytest.param(20, marks=pytest.mark.slow)])
 def test_sigkill_at_random_points_never_duplicates_or_loses_an_order(
-    world: World, ship: ShipStation, request: pytest.FixtureRequest
+    world: World, ship: ShipStation, runs: int
 ) -> None:
     # From nothing: the emulator's orders back to its seed, the tenant's rows gone, and a state
     # id of its own (one tenant = one QuickBooks company and one ShipStation account).
@@ -358,7 +361,6 @@ def test_sigkill_at_random_points_never_duplicates_or_loses_an_order(
     for table in ("invoice_order_map", "pending_invoices", "sync_audit", "qbo_reference"):
         _execute(world, f"DELETE FROM {table} WHERE tenant = %s", TENANT)  # noqa: S608 - constant
     suffix = f"{TENANT}-killed"
-    runs = 20 if request.config.getoption("--slow") else 3
     _kill_runs(world, suffix, runs, random.Random(runs))
     meltano_run(world, TENANT, cutoff=EARLY, suffix=suffix, force=True)  # then one that finishes
     made = Counter(o["orderNumber"] for o in ship.orders(TENANT))

@@ -265,11 +265,11 @@ def test_invoices_become_orders_exactly_once_and_follow_the_invoice(
 ) -> None:
     ship = small.ship
     qbo = Qbo(BULK)
-    invoices = qbo.query("Invoice")
+    invoices, term_list = qbo.query("Invoice"), qbo.query("Term")
 
     # The default cutoff (the day ShipStation was connected: today) sends no history: only the
     # seed's invoices of today become orders.
-    expected = shippable(qbo, BULK)
+    expected = expect.shippable(invoices, term_list, qbo.query("Item"), BULK)
     today = time.strftime("%Y-%m-%d")
     first = meltano_run(world, BULK, full_refresh=True, sandbox=small.env)
     held = sum(1 for inv in invoices if inv["TxnDate"] < today)
@@ -303,7 +303,7 @@ def test_invoices_become_orders_exactly_once_and_follow_the_invoice(
 
     # Paying a pending Due on receipt invoice creates its order; voiding an ordered one cancels
     # its order (one run for both).
-    terms = {str(t["Id"]): t for t in qbo.query("Term")}
+    terms = {str(t["Id"]): t for t in term_list}
     policy = ShipPolicy()
     pending = [inv for inv in invoices
                if policy.release(inv, term_name(inv, terms)) is Release.WAIT]  # fmt: skip

@@ -3,17 +3,31 @@
 from __future__ import annotations
 
 import json
+import os
 import platform
 import statistics
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
+import psycopg
+
+from ledgerlink.db import embedded
 from ledgerlink_sandbox.framework.runner import free_port_block
 
-__all__ = ["free_port_block", "summary", "write"]
+__all__ = ["database", "free_port_block", "summary", "write"]
 
 RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def database() -> tuple[str, str]:
+    """A fresh database for one benchmark run: (server URL, database name)."""
+    server = os.environ.get("LEDGERLINK_DATABASE_URL") or embedded.ensure_started()
+    name = f"ll_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return server, name
 
 
 def summary(samples: list[float]) -> dict[str, float]:

@@ -24,29 +24,20 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
 import psycopg
 from psycopg.conninfo import make_conninfo
 
+from benchmarks.common import database
 from ledgerlink import crypto, db
-from ledgerlink.db import embedded
 from ledgerlink.tokens import TokenStore
 from ledgerlink_sandbox.sandbox import Sandbox
 from tests.tap_quickbooks.helpers import ENTITY, QUERY_ROUTE, TENANT, Qbo
 
 RESULTS = Path(__file__).resolve().parent / "results" / "tap_quickbooks.json"
 EXECUTABLE = Path(sys.executable).with_name("tap-quickbooks")
-
-
-def database() -> tuple[str, str]:
-    server = os.environ.get("LEDGERLINK_DATABASE_URL") or embedded.ensure_started()
-    name = f"ll_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return server, name
 
 
 class PeakRss:

@@ -28,7 +28,6 @@ import json
 import os
 import sys
 import time
-import uuid
 from contextlib import redirect_stderr, redirect_stdout
 from typing import Any
 
@@ -36,9 +35,8 @@ import httpx
 import psycopg
 from psycopg.conninfo import make_conninfo
 
-from benchmarks.common import write
+from benchmarks.common import database, write
 from ledgerlink import crypto, db
-from ledgerlink.db import embedded
 from ledgerlink.tokens import TokenStore
 from ledgerlink_sandbox.sandbox import Sandbox
 from tap_quickbooks.tap import TapQuickBooks
@@ -47,14 +45,6 @@ from tests.tap_quickbooks.helpers import Qbo
 
 TENANT = "bench"
 WRITES = ("POST /api/v2/organizations", "PATCH /api/v2/organizations/{id}")
-
-
-def database() -> tuple[str, str]:
-    server = os.environ.get("LEDGERLINK_DATABASE_URL") or embedded.ensure_started()
-    name = f"ll_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return server, name
 
 
 def tap_output(qbo: Qbo, state: dict[str, Any] | None) -> tuple[str, dict[str, Any], int]:

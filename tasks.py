@@ -25,8 +25,10 @@ ROOT = Path(__file__).resolve().parent
 VENV_BIN = ROOT / ".venv" / "bin"
 PG15_BIN = Path("/usr/lib/postgresql/15/bin")
 # The workspace's own packages, installed editable: their bytecode is compiled by setup.
-PACKAGES = ("src", "sandbox", "tap-quickbooks", "tap-pipedrive", "target-pipedrive")
-PACKAGES += ("target-shipstation", "orchestration")
+PACKAGES = (
+    *("src", "sandbox", "orchestration"),
+    *("tap-quickbooks", "tap-pipedrive", "target-pipedrive", "target-shipstation"),
+)
 
 
 def run(*args: str | Path, env: dict[str, str] | None = None) -> None:

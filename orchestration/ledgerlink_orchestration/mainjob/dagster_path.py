@@ -11,6 +11,7 @@ from ledgerlink import config
 from ledgerlink.errors import LedgerlinkError
 from ledgerlink_orchestration.definitions import defs
 from ledgerlink_orchestration.jobs import TenantJob
+from ledgerlink_orchestration.meltano import MeltanoResource
 from ledgerlink_orchestration.resources import TokenStoreResource
 from ledgerlink_orchestration.sensors import paid_invoices, tenant_discovery
 
@@ -50,7 +51,7 @@ class DagsterPath:
         return dg.build_sensor_context(
             instance=self.instance,
             cursor=self._cursor,
-            resources={"tokens": TokenStoreResource()},
+            resources={"tokens": TokenStoreResource(), "meltano": MeltanoResource()},
         )
 
     def discover_tenants(self) -> list[str]:

@@ -10,6 +10,12 @@ import yaml
 PROJECT_ENV = "LEDGERLINK_MELTANO_PROJECT"
 
 
+def setting_variable(plugin: str, setting: str) -> str:
+    """Meltano's variable for a plugin setting (`tap-quickbooks--customers`, `start_date` →
+    `TAP_QUICKBOOKS__CUSTOMERS_START_DATE`)."""
+    return f"{plugin}_{setting}".upper().replace("-", "_")
+
+
 @dataclass(frozen=True)
 class MeltanoProject:
     root: Path
@@ -41,3 +47,43 @@ class MeltanoProject:
 
     def jobs(self) -> list[dict[str, Any]]:
         return list(self._manifest().get("jobs") or [])
+
+    def setting(self, plugin: str, name: str) -> Any:
+        """A plugin setting's value as Meltano resolves the common cases: its variable
+        (`TARGET_SHIPSTATION_HISTORY_CUTOFF`), else the active environment's config
+        (MELTANO_ENVIRONMENT, else `default_environment`), else the plugin's config; None when
+        unset. Values that reference other variables (`${...}`) are not expanded."""
+        variable = setting_variable(plugin, name)
+        if os.environ.get(variable):
+            return os.environ[variable]
+        manifest = self._manifest()
+        active = os.environ.get("MELTANO_ENVIRONMENT") or manifest.get("default_environment")
+        for environment in manifest.get("environments") or []:
+            if environment.get("name") == active:
+                found = _plugin_config(((environment.get("config") or {}).get("plugins")), plugin)
+                if name in found:
+                    return found[name]
+        return _plugin_config(manifest.get("plugins"), plugin).get(name)
+
+    def load_schema(self, plugin: str) -> str | None:
+        """The extractor's `load_schema` in meltano.yml (inherited from its parent), or None for
+        a plugin that is no extractor or names none."""
+        extractors = (self._manifest().get("plugins") or {}).get("extractors") or []
+        by_name = {str(e.get("name")): e for e in extractors if isinstance(e, dict)}
+        seen: set[str] = set()
+        while plugin in by_name and plugin not in seen:
+            seen.add(plugin)
+            found = by_name[plugin].get("load_schema")
+            if found:
+                return str(found)
+            plugin = str(by_name[plugin].get("inherit_from") or "")
+        return None
+
+
+def _plugin_config(plugins: Any, plugin: str) -> dict[str, Any]:
+    for kind in (plugins or {}).values():
+        for entry in kind or []:
+            if isinstance(entry, dict) and entry.get("name") == plugin:
+                config = entry.get("config")
+                return config if isinstance(config, dict) else {}
+    return {}

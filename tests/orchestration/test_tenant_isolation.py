@@ -66,14 +66,13 @@ def _connect(box: Box, tenant: str) -> None:
 def _add_customer(box: Box, name: str) -> str:
     """The company's bookkeeper adds a customer; its Id. The clock then moves past the tap's
     settle time, as it would before the next scheduled run."""
-    answer = box.http.post(
-        f"/v3/company/{box.realm}/customer",
-        json={"DisplayName": name, "CompanyName": name},
-        headers={"Authorization": f"Bearer {box.sandbox.qbo.connect()['access_token']}"},
-    )
-    answer.raise_for_status()
-    box.http.post("/_sandbox/clock", json={"advance": 61}).raise_for_status()
-    return str(answer.json()["Customer"]["Id"])
+    store = box.sandbox.qbo.store
+    assert isinstance(store, RealmStore)
+    body = {"DisplayName": name, "CompanyName": name}
+    with box.sandbox.qbo.lock:
+        created = store.write("Customer", body, operation=None, include=set(), request_id=None)
+    box.sandbox.clock.advance(61)
+    return str(created["Id"])
 
 
 def _customers(box: Box) -> dict[str, dict[str, Any]]:

@@ -1,5 +1,6 @@
 """The Meltano project on disk: where it is and which plugins a job runs."""
 
+import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,8 +35,7 @@ class MeltanoProject:
         raise FileNotFoundError(msg)
 
     def _manifest(self) -> dict[str, Any]:
-        loaded = yaml.safe_load((self.root / "meltano.yml").read_text())
-        return loaded if isinstance(loaded, dict) else {}
+        return _read_manifest(self.root / "meltano.yml")
 
     def plugins(self, job_or_blocks: str) -> list[str]:
         """The plugin names a `meltano run` argument runs: a job's tasks, or the blocks as given."""
@@ -65,18 +65,29 @@ class MeltanoProject:
                     return found[name]
         return _plugin_config(manifest.get("plugins"), plugin).get(name)
 
+    def definition(self, plugin: str) -> dict[str, Any]:
+        """The plugin's entry in meltano.yml (any kind), empty when there is none."""
+        for kind in (self._manifest().get("plugins") or {}).values():
+            for entry in kind or []:
+                if isinstance(entry, dict) and entry.get("name") == plugin:
+                    return entry
+        return {}
+
+    def lineage(self, plugin: str) -> list[str]:
+        """The plugin and those it inherits from (`tap-quickbooks--money`, `tap-quickbooks`)."""
+        found: list[str] = []
+        while plugin and plugin not in found:
+            found.append(plugin)
+            plugin = str(self.definition(plugin).get("inherit_from") or "")
+        return found
+
     def load_schema(self, plugin: str) -> str | None:
         """The extractor's `load_schema` in meltano.yml (inherited from its parent), or None for
         a plugin that is no extractor or names none."""
-        extractors = (self._manifest().get("plugins") or {}).get("extractors") or []
-        by_name = {str(e.get("name")): e for e in extractors if isinstance(e, dict)}
-        seen: set[str] = set()
-        while plugin in by_name and plugin not in seen:
-            seen.add(plugin)
-            found = by_name[plugin].get("load_schema")
+        for name in self.lineage(plugin):
+            found = self.definition(name).get("load_schema")
             if found:
                 return str(found)
-            plugin = str(by_name[plugin].get("inherit_from") or "")
         return None
 
 
@@ -87,3 +98,15 @@ def _plugin_config(plugins: Any, plugin: str) -> dict[str, Any]:
                 config = entry.get("config")
                 return config if isinstance(config, dict) else {}
     return {}
+
+
+def _read_manifest(path: Path) -> dict[str, Any]:
+    # Parsed again when the file changes (a long-running code server sees edits).
+    stat = path.stat()
+    return _parsed(path, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=4)
+def _parsed(path: Path, mtime_ns: int, size: int) -> dict[str, Any]:
+    loaded = yaml.safe_load(path.read_text())
+    return loaded if isinstance(loaded, dict) else {}

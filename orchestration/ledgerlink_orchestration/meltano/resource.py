@@ -27,6 +27,7 @@ import dagster as dg
 from pydantic import Field
 
 from ledgerlink import db, raw_copies
+from ledgerlink_orchestration.meltano.catalogs import CatalogCache
 from ledgerlink_orchestration.meltano.log import LogLine, RunSummary, parse_line
 from ledgerlink_orchestration.meltano.project import MeltanoProject, setting_variable
 
@@ -178,10 +179,14 @@ class MeltanoResource(dg.ConfigurableResource):  # type: ignore[type-arg]
         command = self._command(run, force)
         context.log.info(f"meltano {' '.join(command[1:])}  (tenant '{run.tenant}')")
         summary = RunSummary()
+        plugins = project.plugins(run.job)
+        catalogs = CatalogCache(project)
+        env = self._environment(project, run)
+        env = catalogs.variables(plugins) | env  # a catalog set for this run wins
         process = subprocess.Popen(
             command,
             cwd=project.root,
-            env=self._environment(project, run),
+            env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -205,6 +210,8 @@ class MeltanoResource(dg.ConfigurableResource):  # type: ignore[type-arg]
             summary.succeeded = code == 0
         elif code != 0:
             summary.succeeded = False
+        if summary.succeeded:
+            catalogs.keep(plugins, env)
         return summary
 
     # -- the lock rule --------------------------------------------------------------------------

@@ -70,9 +70,10 @@ class _Processes:
             os.killpg(process.pid, signal.SIGTERM)
         for process in self.started:
             try:
-                process.wait(30)
+                process.wait(5)  # the webserver may wait for open connections: not this long
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
         self.log.close()
 
 

@@ -7,6 +7,9 @@ the customers asset and the raw QuickBooks copy are materialized with real `melt
 process. Each tenant's organizations land only in its own Pipedrive company, its mapping rows
 carry only its own ids, its Meltano state IDs end in its name, and its raw copy is a schema of
 its own (`raw_quickbooks_<tenant>`). The customers asset's metadata is checked on the way.
+
+Slow (four real `meltano run`s: 1-3 minutes on 2 busy cores, over the default run's budget): run
+with `--slow`. The default run's end-to-end test materializes every job for one tenant.
 """
 
 from __future__ import annotations
@@ -118,6 +121,7 @@ def _raw_customers(url: str, schema: str) -> dict[str, str]:
         return {str(i): str(name) for i, name in conn.execute(query)}
 
 
+@pytest.mark.slow
 def test_two_tenants_on_two_companies_never_touch_each_others_data(
     box: Box,
     second_box: Box,

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -99,7 +100,7 @@ def measure(interval: int, payments: int) -> dict[str, Any]:
         "sensor_interval_seconds": interval,
         "settle_seconds": 60,
         "samples": samples,
-        "median_seconds": sorted(totals)[len(totals) // 2],
+        "median_seconds": statistics.median(totals),
         "max_seconds": max(totals),
     }
 
@@ -177,6 +178,7 @@ def _one_payment(instance: Any, business: Any, customer: str, interval: int) -> 
             raise RuntimeError(f"no order for invoice {invoice.doc_number} in 15 minutes")
         time.sleep(0.5)
     ordered = time.time()
+    _wait_for_runs(instance, 600)
     [record] = [
         r
         for r in instance.get_run_records(dg.RunsFilter(job_name="ship_invoices"))
@@ -187,12 +189,10 @@ def _one_payment(instance: Any, business: Any, customer: str, interval: int) -> 
         "payment_to_order_seconds": round(ordered - paid, 1),
     }
     if record is not None:
-        sample["payment_to_run_request_seconds"] = round(
-            record.create_timestamp.timestamp() - paid, 1
-        )
+        requested = record.create_timestamp.timestamp()
+        sample["payment_to_run_request_seconds"] = round(requested - paid, 1)
         if record.start_time and record.end_time:
             sample["run_seconds"] = round(record.end_time - record.start_time, 1)
-    _wait_for_runs(instance, 600)
     return sample
 
 

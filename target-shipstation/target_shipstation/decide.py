@@ -3,7 +3,7 @@ against its mapping row. No I/O: the run passes in what it loaded."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -11,7 +11,6 @@ from typing import Any
 from ledgerlink.shiprule import Release, term_name
 from target_shipstation.errors import InvoiceError
 from target_shipstation.order import BuiltOrder, NothingToShip, build_order
-from target_shipstation.payments import last_payment_date
 from target_shipstation.plan import Action, plan
 from target_shipstation.settings import RunSettings
 from target_shipstation.store import OrderRow
@@ -42,7 +41,7 @@ class Known:
     customers: Mapping[str, Mapping[str, Any]]
     items: Mapping[str, Mapping[str, Any]]
     terms: Mapping[str, Mapping[str, Any]]
-    payments: Iterable[Mapping[str, Any]]
+    paid_on: Mapping[str, date]  # invoice id -> its last payment's date (payments.payment_dates)
 
 
 def _customer_id(invoice: Mapping[str, Any]) -> str | None:
@@ -64,7 +63,7 @@ def decide(invoice: JSON, row: OrderRow | None, known: Known, settings: RunSetti
     paid_on: date | None = None
     if release in (Release.SHIP, Release.ORDER_UNPAID) and (admitted or row is not None):
         invoice_id = str(invoice.get("Id"))
-        paid_on = last_payment_date(invoice_id, known.payments) or (row.paid_on if row else None)
+        paid_on = known.paid_on.get(invoice_id) or (row.paid_on if row else None)
         customer_id = _customer_id(invoice)
         customer = known.customers.get(customer_id) if customer_id else None
         try:

@@ -10,7 +10,7 @@ runs so an incremental run carrying one changed invoice still builds a complete 
   back to bill-to last); ``customerEmail``: the invoice's BillEmail, else the customer's.
 - ``items``: ``lines``; ``taxAmount``: ``TxnTaxDetail.TotalTax``; ``shippingAmount``: the
   shipping lines; ``amountPaid``: total - balance; ``paymentDate``: ``paid_at``, the last payment
-  (``payments.last_payment_date``, else the date kept in ``invoice_order_map.paid_on``: a body
+  (``payments.payment_dates``, else the date kept in ``invoice_order_map.paid_on``: a body
   must not change when a later run lacks the payment); only when neither is known, the
   invoice's last update (which a payment bumps). Pacific time as V1 expects.
 - ``advancedOptions``: the configured ``storeId``; ``customField1`` = the QuickBooks invoice id,
@@ -38,6 +38,7 @@ from target_shipstation.lines import physical_quantity as _physical_quantity
 JSON = dict[str, Any]
 PACIFIC = ZoneInfo("America/Los_Angeles")  # V1 reads and writes times as US Pacific wall time
 UnpaidStatus = Literal["awaiting_payment", "awaiting_shipment"]
+ServicesOnly = Literal["order", "skip"]
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,9 @@ class OrderSettings:
     default_country: str = "US"
     sku_fallback: SkuFallback = "error"
     unpaid_status: UnpaidStatus = "awaiting_payment"
+    # An invoice of services only: an order like any other (its lines are adjustment items,
+    # nothing to pack), or skipped (audited) for accounts that want no parcel-less orders.
+    services_only: ServicesOnly = "order"
 
 
 @dataclass(frozen=True)
@@ -61,7 +65,8 @@ class BuiltOrder:
 
 
 class NothingToShip(InvoiceError):
-    """Every line is a service: there is no parcel, so no order (audited as a skip)."""
+    """Every line is a service and the ``services_only`` setting says ``skip``: no order
+    (audited as a skip)."""
 
 
 def digest(payload: Mapping[str, Any]) -> str:
@@ -165,8 +170,10 @@ def build_order(
         raise InvoiceError(invoice, str(problem)) from None
     lines = order_lines(invoice, items, settings.sku_fallback)
     ordered = _physical_quantity(lines.items)
-    if ordered == 0:
-        raise NothingToShip(invoice, "all its lines are services; there is nothing to ship")
+    if ordered == 0 and settings.services_only == "skip":
+        raise NothingToShip(
+            invoice, "all its lines are services and services_only is skip; nothing to ship"
+        )
     tax_detail = invoice.get("TxnTaxDetail")
     tax = decimal(tax_detail.get("TotalTax")) if isinstance(tax_detail, Mapping) else ZERO
     check_total(invoice, items_total(lines.items) + tax + lines.shipping)

@@ -11,23 +11,30 @@ from datetime import date
 from typing import Any
 
 
-def _applies_to(payment: Mapping[str, Any], invoice_id: str) -> bool:
-    for line in payment.get("Line") or []:
-        for link in (line or {}).get("LinkedTxn") or []:
-            if link.get("TxnType") == "Invoice" and str(link.get("TxnId")) == invoice_id:
-                return True
-    return False
+def _invoices_paid(payment: Mapping[str, Any]) -> set[str]:
+    return {
+        str(link.get("TxnId"))
+        for line in payment.get("Line") or []
+        for link in (line or {}).get("LinkedTxn") or []
+        if link.get("TxnType") == "Invoice"
+    }
 
 
-def last_payment_date(invoice_id: str, payments: Iterable[Mapping[str, Any]]) -> date | None:
-    days = []
+def payment_dates(payments: Iterable[Mapping[str, Any]]) -> dict[str, date]:
+    """Invoice id → the date of the latest live payment applied to it: one pass over the
+    payments (a run may carry thousands of both)."""
+    latest: dict[str, date] = {}
     for payment in payments:
         if payment.get("status") == "Deleted" or payment.get("_sdc_deleted_at"):
             continue
         raw = payment.get("TxnDate")
-        if isinstance(raw, str) and _applies_to(payment, str(invoice_id)):
-            try:
-                days.append(date.fromisoformat(raw[:10]))
-            except ValueError:
-                continue
-    return max(days, default=None)
+        if not isinstance(raw, str):
+            continue
+        try:
+            day = date.fromisoformat(raw[:10])
+        except ValueError:
+            continue
+        for invoice_id in _invoices_paid(payment):
+            if invoice_id not in latest or latest[invoice_id] < day:
+                latest[invoice_id] = day
+    return latest

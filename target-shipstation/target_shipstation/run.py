@@ -33,6 +33,7 @@ from ledgerlink.shipstation import (
 from target_shipstation import store
 from target_shipstation.decide import Decision, Known, decide
 from target_shipstation.errors import invoice_label
+from target_shipstation.payments import payment_dates
 from target_shipstation.plan import Action
 from target_shipstation.records import REFERENCE_STREAMS, RunRecords
 from target_shipstation.report import RunReport
@@ -92,7 +93,7 @@ class OrderRun:
             customers=kept["customer"],
             items=kept["item"],
             terms=kept["term"],
-            payments=list(records.payments.values()),
+            paid_on=payment_dates(records.payments.values()),
         )
         return [
             decide(inv, rows.get(i), known, self.settings)
@@ -208,16 +209,17 @@ class OrderRun:
         results = self.client.upsert_orders([b.payload for b in built])
         self.report.create_requests += 1
         entries = []
+        created: list[store.Created] = []
         with db.connection(self.url) as conn:
             for d, b, result in zip(batch, built, results, strict=True):
                 if result.success:
                     self.report.created += 1
-                    store.record_sent(
-                        conn, self.tenant, b.invoice_id, state="created",
-                        order_id=result.order_id, order_status=b.payload["orderStatus"],
-                        digest=b.digest, paid_on=d.paid_on,
+                    created.append(
+                        store.Created(
+                            b.invoice_id, result.order_id, b.payload["orderStatus"], b.digest,
+                            d.paid_on,
+                        )
                     )  # fmt: skip
-                    store.resolve(conn, self.tenant, b.invoice_id)
                     target = str(result.order_id)
                     entries.append(
                         AuditEntry(STREAM, b.invoice_id, "create", target, {RECORD: d.invoice})
@@ -239,6 +241,8 @@ class OrderRun:
                             reason,
                         )
                     )
+            if created:
+                store.record_created(conn, self.tenant, created)
             audit.write(conn, self.tenant, self.run_id, entries)
 
     def _order(self, d: Decision) -> Order | None:

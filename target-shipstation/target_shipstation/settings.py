@@ -24,7 +24,7 @@ from ledgerlink.shiprule import (
 from ledgerlink.singer.settings import common_properties, retry_properties
 from target_shipstation.cutoff import HistoryCutoff
 from target_shipstation.lines import SkuFallback
-from target_shipstation.order import OrderSettings, UnpaidStatus
+from target_shipstation.order import OrderSettings, ServicesOnly, UnpaidStatus
 
 SHIP_ON_DEFAULT = {"Due on receipt": "paid", "Net 30": "created", "Net 60": "created"}
 assert {k.casefold() for k in SHIP_ON_DEFAULT} == set(DEFAULT_SHIP_ON)
@@ -89,6 +89,13 @@ def properties() -> list[th.Property[Any]]:
             "audit) or 'item_id' (sent as qbo-item-{id})",
         ),
         th.Property(
+            "services_only",
+            th.StringType(allowed_values=["order", "skip"]),
+            default="order",
+            description="An invoice of services only: 'order' (an order like any other, its "
+            "lines adjustment items with nothing to pack) or 'skip' (no order, audited)",
+        ),
+        th.Property(
             "dry_run",
             th.BooleanType(),
             default=False,
@@ -129,6 +136,7 @@ class RunSettings:
                 default_country=str(config.get("default_country") or "US"),
                 sku_fallback=cast(SkuFallback, config.get("sku_fallback") or "error"),
                 unpaid_status=cast(UnpaidStatus, config.get("unpaid_status") or "awaiting_payment"),
+                services_only=cast(ServicesOnly, config.get("services_only") or "order"),
             ),
             dry_run=bool(config.get("dry_run")),
             max_retries=int(config.get("max_retries", 5)),

@@ -10,7 +10,7 @@ orderKey (an update in ShipStation), never a second order.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -147,6 +147,18 @@ def write_ahead(conn: Connection, tenant: str, orders: Iterable[Announced]) -> N
             )
 
 
+_SENT = """
+    UPDATE invoice_order_map
+       SET state = %s, shipstation_order_id = COALESCE(%s, shipstation_order_id),
+           order_status = %s, payload_digest = COALESCE(%s, payload_digest),
+           paid_on = COALESCE(%s, paid_on), items_ordered = COALESCE(%s, items_ordered),
+           order_number = COALESCE(%s, order_number),
+           fulfilment = CASE WHEN %s = 'cancelled' THEN 'cancelled' ELSE fulfilment END,
+           error = NULL, attempts = 0, updated_at = now()
+     WHERE tenant = %s AND qbo_invoice_id = %s
+"""
+
+
 def record_sent(
     conn: Connection,
     tenant: str,
@@ -162,19 +174,45 @@ def record_sent(
 ) -> None:
     """A send ShipStation accepted (created, updated or cancelled)."""
     conn.execute(
-        """
-        UPDATE invoice_order_map
-           SET state = %s, shipstation_order_id = COALESCE(%s, shipstation_order_id),
-               order_status = %s, payload_digest = COALESCE(%s, payload_digest),
-               paid_on = COALESCE(%s, paid_on), items_ordered = COALESCE(%s, items_ordered),
-               order_number = COALESCE(%s, order_number),
-               fulfilment = CASE WHEN %s = 'cancelled' THEN 'cancelled' ELSE fulfilment END,
-               error = NULL, attempts = 0, updated_at = now()
-         WHERE tenant = %s AND qbo_invoice_id = %s
-        """,
+        _SENT,
         (state, order_id, order_status, digest, paid_on, items_ordered, order_number, state,
          tenant, invoice_id),
     )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Created:
+    invoice_id: str
+    order_id: int | None
+    order_status: str | None
+    digest: str | None
+    paid_on: date | None
+
+
+def record_created(conn: Connection, tenant: str, created: Sequence[Created]) -> None:
+    """The orders of one createorders batch ShipStation accepted, in one round trip (a run may
+    create thousands), and their invoices no longer pending."""
+    conn.execute(
+        """
+        UPDATE invoice_order_map AS m
+           SET state = 'created',
+               shipstation_order_id = COALESCE(v.order_id, m.shipstation_order_id),
+               order_status = v.status, payload_digest = COALESCE(v.digest, m.payload_digest),
+               paid_on = COALESCE(v.paid_on, m.paid_on), error = NULL, attempts = 0,
+               updated_at = now()
+          FROM unnest(%s::text[], %s::bigint[], %s::text[], %s::text[], %s::date[])
+               AS v (invoice_id, order_id, status, digest, paid_on)
+         WHERE m.tenant = %s AND m.qbo_invoice_id = v.invoice_id
+        """,
+        ([c.invoice_id for c in created], [c.order_id for c in created],
+         [c.order_status for c in created], [c.digest for c in created],
+         [c.paid_on for c in created], tenant),
+    )  # fmt: skip
+    conn.execute(
+        "UPDATE pending_invoices SET resolved_at = now()"
+        " WHERE tenant = %s AND qbo_invoice_id = ANY(%s) AND resolved_at IS NULL",
+        (tenant, [c.invoice_id for c in created]),
+    )
 
 
 def record_failed(conn: Connection, tenant: str, invoice_id: str, reason: str) -> None:

@@ -49,7 +49,7 @@ def test_refresh_prints_what_it_read_and_wrote(
     assert again.returncode == 0, again.stderr
     assert again.stdout.startswith(
         "acme: 1 orders read, 0 states changed, 0 notes written, 0 deal fields updated;"
-        " 3 ShipStation and 0 Pipedrive requests"
+        " 4 ShipStation and 0 Pipedrive requests"
     )
     assert len(deal_notes(pd, 2)) == 1
 

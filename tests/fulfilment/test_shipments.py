@@ -8,9 +8,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import httpx
+import pytest
 
 from ledgerlink import db
 from ledgerlink.fulfilment.readback import Summary
+from ledgerlink_sandbox.shipstation.service import ShipStationService
 from tests.fulfilment.conftest import (
     create_order,
     deal_notes,
@@ -18,6 +20,7 @@ from tests.fulfilment.conftest import (
     map_invoice,
     mapping,
     ship,
+    stats,
 )
 from tests.tap_pipedrive.conftest import PipedriveSandbox
 
@@ -66,7 +69,8 @@ def test_split_orders_are_followed_through_their_parent(
     [shipment] = row["shipments"]
     assert (shipment["order_number"], shipment["tracking_number"]) == (
         "QB-acme-3001-1", label["trackingNumber"])  # fmt: skip
-    assert summary.shipstation_requests == 1 + 2 * 2  # one search, two reads per family member
+    # The tenant's orders by number prefix, labels and fulfillments: account-wide listings.
+    assert summary.shipstation_requests == 3
     assert summary.pipedrive_requests == 0  # no deal linked: Pipedrive is never asked
 
 
@@ -107,3 +111,38 @@ def test_labels_without_delivery_dates_stay_shipped(
     api.patch("/_sandbox/settings", json={"label_delivery_date": "listed"})
     read_back()  # shipped orders are read again until delivered
     assert mapping("501")["fulfilment_label"] == "Delivered"
+
+
+@pytest.mark.parametrize("variant", ["hidden", "listed"])
+def test_deliveries_after_the_overlap_are_found_by_ship_date(
+    read_back: Callable[[], Summary],
+    api: httpx.Client,
+    service: ShipStationService,
+    variant: str,
+) -> None:
+    """A delivery changes no stamp a "since" filter sees: Shipped invoices are re-listed by ship
+    date, fulfillments always (V1 documents their deliveryDate), labels only on an account whose
+    labels list one (learnt from the labels seen; V1 documents none)."""
+    api.patch("/_sandbox/settings", json={"label_delivery_date": variant})
+    labelled = create_order(api, "QB-acme-6001", quantity=1)
+    map_invoice("601", "QB-acme-6001", labelled, ordered=1)
+    marked = create_order(api, "QB-acme-6002", quantity=1)
+    map_invoice("602", "QB-acme-6002", marked, ordered=1)
+    label = ship(api, labelled, 1, carrierCode="ups")
+    api.post("/orders/markasshipped", json={"orderId": marked, "carrierCode": "USPS"})
+    service.clock.advance(5 * 3600)  # the next run lists changes from here (minus 2 h)
+    read_back()
+    assert [mapping(i)["fulfilment_label"] for i in ("601", "602")] == ["Shipped", "Shipped"]
+
+    [fulfillment] = api.get("/fulfillments", params={"orderId": marked}).json()["fulfillments"]
+    api.post(f"/_sandbox/fulfillments/{fulfillment['fulfillmentId']}/deliver").raise_for_status()
+    api.post(f"/_sandbox/shipments/{label['shipmentId']}/deliver").raise_for_status()
+    api.post("/_sandbox/reset", json={}).raise_for_status()
+    summary = read_back()
+    listed = variant == "listed"
+    assert mapping("602")["fulfilment_label"] == "Delivered"
+    assert mapping("601")["fulfilment_label"] == ("Delivered" if listed else "Shipped")
+    # Changes: orders, labels created and voided, fulfillments; deliveries: fulfillments by
+    # ship date, and labels by ship date only where labels list a delivery date.
+    assert summary.shipstation_requests == (6 if listed else 5)
+    assert stats(api)["GET /shipments"] == (3 if listed else 2)

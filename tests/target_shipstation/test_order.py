@@ -4,6 +4,7 @@ properties over generated invoices (totals equal the invoice's; every sales line
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -143,12 +144,19 @@ def test_item_without_sku_or_with_a_long_name() -> None:
         build(invoice_12(), items=items)
 
 
-def test_services_only_invoice_has_nothing_to_ship() -> None:
+def test_services_only_invoice_is_an_order_with_nothing_to_pack() -> None:
     invoice = invoice_12()
     invoice["Line"] = [invoice["Line"][3]]
     invoice["TotalAmt"], invoice["TxnTaxDetail"] = 400, {"TotalTax": 0}
-    with pytest.raises(NothingToShip, match="nothing to ship"):
-        build(invoice)
+    built = build(invoice)
+    [item] = built.payload["items"]
+    assert (item["name"], item["quantity"], item["unitPrice"], item["adjustment"]) == (
+        "Services", 8, 50, True)  # fmt: skip
+    assert _sum(built.payload) == Decimal(400)  # the invoice's total
+    assert built.items_ordered == 0  # nothing the "X/Y Shipped" count waits for
+    skipping = replace(SETTINGS, services_only="skip")
+    with pytest.raises(NothingToShip, match="services_only is skip; nothing to ship"):
+        build(invoice, settings=skipping)
 
 
 def test_only_ship_and_order_unpaid_build_orders() -> None:

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ledgerlink.shiprule import Release
-from target_shipstation.payments import last_payment_date
+from target_shipstation.payments import payment_dates
 from target_shipstation.plan import Action, Mapped, plan
 
 OPEN = Mapped("created", "awaiting_shipment", "d1")
@@ -84,7 +84,7 @@ def test_plan_properties(
         assert release in (Release.SHIP, Release.ORDER_UNPAID)
 
 
-def test_last_payment_date() -> None:
+def test_payment_dates() -> None:
     def payment(day: str, *invoices: str, **extra: object) -> dict[str, object]:
         lines = [{"Amount": 1, "LinkedTxn": [{"TxnId": i, "TxnType": "Invoice"}]}
                  for i in invoices]  # fmt: skip
@@ -97,6 +97,6 @@ def test_last_payment_date() -> None:
         payment("2026-03-21", "12", _sdc_deleted_at="2026-03-22T00:00:00Z"),
         payment("2026-03-30", "120"),
     ]
-    assert last_payment_date("12", payments) == date(2026, 3, 9)
-    assert last_payment_date("13", payments) == date(2026, 3, 9)
-    assert last_payment_date("14", payments) is None
+    # One pass over the payments: each invoice's latest live payment; "14" was never paid.
+    assert payment_dates(payments) == {
+        "12": date(2026, 3, 9), "13": date(2026, 3, 9), "120": date(2026, 3, 30)}  # fmt: skip

@@ -2,7 +2,8 @@
 
 Order per request (admin paths under ``/_sandbox`` bypass all of it):
 1. resolve the route template (first route whose ``matches`` is not ``NONE``) and count it;
-2. add the service's ``response_headers()`` to whatever response goes out, injected or not;
+2. add the service's ``response_headers()`` to whatever response goes out, injected or not,
+   and a ``Date`` from the sandbox clock (uvicorn's own, from the wall clock, is off);
 3. fire the first matching fault rule, if any: ``delay`` sleeps (wall clock) and then serves the
    request normally; ``status`` answers with the rule's body or the service's error body;
    ``throttle`` answers with the service's 429; ``reset`` aborts the TCP connection with RST.
@@ -13,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import struct
+from email.utils import format_datetime
 
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Match
@@ -65,7 +67,11 @@ class SandboxMiddleware:
         async def wrapped(message: Message) -> None:
             if message["type"] == "http.response.start":
                 extra = [(k.lower().encode(), v.encode()) for k, v in self.core.response_headers()]
-                message = {**message, "headers": [*message.get("headers", []), *extra]}
+                headers = [*message.get("headers", []), *extra]
+                if not any(name.lower() == b"date" for name, _ in headers):
+                    now = format_datetime(self.core.clock.now(), usegmt=True)
+                    headers.append((b"date", now.encode()))
+                message = {**message, "headers": headers}
             await send(message)
 
         return wrapped

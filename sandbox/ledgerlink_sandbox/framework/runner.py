@@ -69,6 +69,9 @@ def serve_in_thread(
         # seconds); uvicorn's 5 s default closes them while a client is about to reuse one, and
         # that request fails with "Server disconnected without sending a response".
         timeout_keep_alive=75,
+        # Each service sends its own Date header, from the sandbox clock (middleware), as a
+        # real server's Date follows the clock its records are stamped with.
+        date_header=False,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name=f"sandbox-{host}:{port}", daemon=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import psycopg
@@ -63,6 +64,7 @@ class MappedOrder:
     qbo_customer_id: str | None
     noted: frozenset[str]
     noting: frozenset[str]
+    readback: Mapping[str, Any] | None  # what the last read-back knew (``known.Known``)
 
 
 def _mapped(row: Mapping[str, Any]) -> MappedOrder:
@@ -76,12 +78,13 @@ def _mapped(row: Mapping[str, Any]) -> MappedOrder:
         qbo_customer_id=row["qbo_customer_id"],
         noted=frozenset(row["noted_shipments"] or ()),
         noting=frozenset(row["noting_shipments"] or ()),
+        readback=row["readback"],
     )
 
 
 _COLUMNS = (
     "qbo_invoice_id, doc_number, order_number, items_ordered, fulfilment, fulfilment_label,"
-    " qbo_customer_id, noted_shipments, noting_shipments"
+    " qbo_customer_id, noted_shipments, noting_shipments, readback"
 )
 
 
@@ -103,13 +106,19 @@ def orders_to_read(conn: Connection, tenant: str, watch_days: int) -> list[Mappe
 
 
 def save_fulfilment(
-    conn: Connection, tenant: str, invoice_id: str, found: Fulfilment, order_status: str
+    conn: Connection,
+    tenant: str,
+    invoice_id: str,
+    found: Fulfilment,
+    order_status: str,
+    known: Mapping[str, Any],
 ) -> None:
-    """The state read back, on the invoice's mapping (``updated_at`` moves only on a change)."""
+    """The state read back and what it was read from, on the invoice's mapping (``updated_at``
+    moves only when the state or the shipments change)."""
     conn.execute(
         "UPDATE invoice_order_map SET fulfilment = %(state)s, fulfilment_label = %(label)s,"
         " items_shipped = %(shipped)s, items_ordered = %(ordered)s, shipments = %(shipments)s,"
-        " order_status = %(status)s, fulfilment_checked_at = now(),"
+        " order_status = %(status)s, readback = %(known)s, fulfilment_checked_at = now(),"
         " updated_at = CASE WHEN (fulfilment, fulfilment_label, shipments)"
         "   IS DISTINCT FROM (%(state)s, %(label)s, %(shipments)s) THEN now() ELSE updated_at END"
         " WHERE tenant = %(tenant)s AND qbo_invoice_id = %(invoice)s",
@@ -120,17 +129,45 @@ def save_fulfilment(
             "ordered": found.ordered,
             "shipments": Jsonb(found.shipments_json()),
             "status": order_status,
+            "known": Jsonb(dict(known)),
             "tenant": tenant,
             "invoice": invoice_id,
         },
     )
 
 
-def mark_checked(conn: Connection, tenant: str, invoice_id: str) -> None:
+def mark_checked(conn: Connection, tenant: str, invoice_ids: Sequence[str]) -> None:
+    """Read back with nothing new: only ``fulfilment_checked_at`` moves."""
     conn.execute(
         "UPDATE invoice_order_map SET fulfilment_checked_at = now()"
-        " WHERE tenant = %s AND qbo_invoice_id = %s",
-        (tenant, invoice_id),
+        " WHERE tenant = %s AND qbo_invoice_id = ANY(%s)",
+        (tenant, list(invoice_ids)),
+    )
+
+
+@dataclass(frozen=True)
+class Watermark:
+    """How far the tenant's last read-back listed (ShipStation's clock, Pacific wall time)."""
+
+    seen_until: datetime | None = None
+    labels_list_delivery: bool | None = None  # None: no label seen yet
+
+
+def watermark(conn: Connection, tenant: str) -> Watermark:
+    row = conn.execute(
+        "SELECT seen_until, labels_list_delivery FROM shipstation_readback WHERE tenant = %s",
+        (tenant,),
+    ).fetchone()
+    return Watermark() if row is None else Watermark(row["seen_until"], row["labels_list_delivery"])
+
+
+def save_watermark(conn: Connection, tenant: str, mark: Watermark) -> None:
+    conn.execute(
+        "INSERT INTO shipstation_readback (tenant, seen_until, labels_list_delivery)"
+        " VALUES (%s, %s, %s) ON CONFLICT (tenant) DO UPDATE SET"
+        " seen_until = EXCLUDED.seen_until,"
+        " labels_list_delivery = EXCLUDED.labels_list_delivery, updated_at = now()",
+        (tenant, mark.seen_until, mark.labels_list_delivery),
     )
 
 

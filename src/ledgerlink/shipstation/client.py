@@ -16,7 +16,10 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
+from datetime import date, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -44,6 +47,7 @@ from ledgerlink.tokens import HeldCredential, TokenStore
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 500  # the V1 maximum: fewest requests per listing
+PACIFIC = ZoneInfo("America/Los_Angeles")  # V1's times: Pacific wall time, no offset
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 # Read-only keys of a V1 order: what a read-modify-write must not send back.
 _READ_ONLY = frozenset(
@@ -132,6 +136,9 @@ class ShipStationV1:
         if backoff is not None:
             self._retry.backoff = backoff
         self.requests = 0  # requests sent by this client, retries included
+        # ShipStation's clock at the last response (its Date header), in the Pacific wall time
+        # its stamps and date filters use: where the read-back's next listings start.
+        self.server_time: datetime | None = None
 
     @classmethod
     def for_tenant(
@@ -179,6 +186,7 @@ class ShipStationV1:
                 headers={**creds.headers(), "Accept": "application/json"},
             )
             self.pacer.observe(response.headers)
+            self.server_time = server_time(response.headers) or self.server_time
             error = failure_of(
                 response.status_code,
                 response.headers,
@@ -317,6 +325,44 @@ class ShipStationV1:
     def shipments(self, order_id: int) -> list[Shipment]:
         return [*self.labels(order_id), *self.fulfillments(order_id)]
 
+    # --- account-wide listings (the read-back: pages of 500, not a request per order) ---------
+    def list_orders(
+        self, *, modified_since: datetime | None = None, number_prefix: str | None = None
+    ) -> list[Order]:
+        params: dict[str, Any] = {}
+        if modified_since is not None:
+            params["modifyDateStart"] = wall_time(modified_since)
+        if number_prefix:
+            params["orderNumber"] = number_prefix
+        return [order_from_v1(r) for r in self._pages("/orders", "orders", params)]
+
+    def list_labels(
+        self,
+        *,
+        created_since: datetime | None = None,
+        voided_since: datetime | None = None,
+        shipped_since: date | None = None,
+    ) -> list[Shipment]:
+        params: dict[str, Any] = {"includeShipmentItems": "true"}
+        if created_since is not None:
+            params["createDateStart"] = wall_time(created_since)
+        if voided_since is not None:
+            params["voidDateStart"] = wall_time(voided_since)
+        if shipped_since is not None:
+            params["shipDateStart"] = shipped_since.isoformat()
+        return [shipment_from_v1(r) for r in self._pages("/shipments", "shipments", params)]
+
+    def list_fulfillments(
+        self, *, created_since: datetime | None = None, shipped_since: date | None = None
+    ) -> list[Shipment]:
+        params: dict[str, Any] = {}
+        if created_since is not None:
+            params["createDateStart"] = wall_time(created_since)
+        if shipped_since is not None:
+            params["shipDateStart"] = shipped_since.isoformat()
+        rows = self._pages("/fulfillments", "fulfillments", params)
+        return [fulfillment_from_v1(r) for r in rows]
+
     # --- changes after ordering ---------------------------------------------------------------
     def _current_open(self, order: Order) -> Order:
         current = self.get_order(order.order_id)
@@ -343,6 +389,26 @@ class ShipStationV1:
 
     def cancel_order(self, order: Order) -> Order:
         return self.update_order(order, {"orderStatus": "cancelled"})
+
+
+def server_time(headers: Mapping[str, str]) -> datetime | None:
+    """The response's ``Date`` as naive Pacific wall time (None when absent or unreadable)."""
+    value = headers.get("date")
+    if not value:
+        return None
+    try:
+        stamp = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if stamp.tzinfo is None:
+        return None
+    return stamp.astimezone(PACIFIC).replace(tzinfo=None)
+
+
+def wall_time(at: datetime) -> str:
+    """A date filter as V1 wants it: ``yyyy-mm-dd hh:mm:ss``, Pacific wall time (the naive
+    stamps ShipStation answers with are already that)."""
+    return at.strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _number(order: Mapping[str, Any]) -> str | None:

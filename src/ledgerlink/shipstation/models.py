@@ -44,6 +44,10 @@ class Order:
     merged_or_split: bool
     order_total: Decimal | None
     raw: Mapping[str, Any] = field(repr=False, compare=False)
+    # ShipStation's own stamps (Pacific wall time): the read-back's watermark comes from them.
+    created_at: datetime | None = None
+    modified_at: datetime | None = None
+    merged_ids: tuple[int, ...] = ()  # orders folded into this one (gone from the API)
 
     @property
     def open(self) -> bool:
@@ -80,6 +84,10 @@ class Shipment:
     voided: bool
     created_at: datetime | None
     items: tuple[ShipmentItem, ...] = ()
+    voided_at: datetime | None = None
+    # The listing showed a ``deliveryDate`` key (null or not): this account reports label
+    # deliveries, so re-listing shipped labels can find them (V1 documents none on labels).
+    delivery_listed: bool = False
 
 
 @dataclass(frozen=True)
@@ -154,6 +162,9 @@ def order_from_v1(raw: Mapping[str, Any]) -> Order:
         merged_or_split=bool(advanced.get("mergedOrSplit")),
         order_total=_decimal(raw.get("orderTotal")),
         raw=dict(raw),
+        created_at=_stamp(raw.get("createDate")),
+        modified_at=_stamp(raw.get("modifyDate")),
+        merged_ids=tuple(i for i in advanced.get("mergedIds") or () if isinstance(i, int) and i),
     )
 
 
@@ -181,6 +192,8 @@ def shipment_from_v1(raw: Mapping[str, Any]) -> Shipment:
         voided=bool(raw.get("voided")),
         created_at=_stamp(raw.get("createDate")),
         items=items,
+        voided_at=_stamp(raw.get("voidDate")),
+        delivery_listed="deliveryDate" in raw,
     )
 
 
@@ -197,6 +210,7 @@ def fulfillment_from_v1(raw: Mapping[str, Any]) -> Shipment:
         delivery_date=_day(raw.get("deliveryDate")),
         voided=bool(raw.get("voided")),
         created_at=_stamp(raw.get("createDate")),
+        voided_at=_stamp(raw.get("voidDate")),
     )
 
 

@@ -8,6 +8,7 @@ be chosen per tenant from its credentials.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import date, datetime
 from typing import Any, Protocol
 
 from ledgerlink.shipstation.models import Order, OrderResult, Shipment
@@ -39,6 +40,30 @@ class ShipStationClient(Protocol):
 
     def shipments(self, order_id: int) -> list[Shipment]:
         """Labels (with their items) and fulfillments of one order, voided ones included."""
+        ...
+
+    # Account-wide listings, every page: times are ShipStation's (naive Pacific wall time, as
+    # its stamps come back), dates are ship dates.
+    def list_orders(
+        self, *, modified_since: datetime | None = None, number_prefix: str | None = None
+    ) -> list[Order]:
+        """Orders modified since a time and/or numbered starting with a prefix."""
+        ...
+
+    def list_labels(
+        self,
+        *,
+        created_since: datetime | None = None,
+        voided_since: datetime | None = None,
+        shipped_since: date | None = None,
+    ) -> list[Shipment]:
+        """Labels (with items) created, voided or shipped since; voided ones flagged."""
+        ...
+
+    def list_fulfillments(
+        self, *, created_since: datetime | None = None, shipped_since: date | None = None
+    ) -> list[Shipment]:
+        """Orders marked shipped: fulfillments created or shipped since."""
         ...
 
     def update_order(self, order: Order, changes: Mapping[str, Any]) -> Order:

@@ -376,3 +376,18 @@ def test_seeded_data_is_deterministic(service: ShipStationService) -> None:
     statuses = {r.data["orderStatus"] for r in one.visible_orders()}
     assert statuses == {"awaiting_payment", "awaiting_shipment", "on_hold", "shipped", "cancelled"}
     assert len(ShipStationService("large", "large", clock).store.orders) > 300
+
+
+def test_date_header_follows_the_clock_and_modify_date_filters_changes(
+    api: httpx.Client, service: ShipStationService
+) -> None:
+    first = create(api, order("QB-mod-1", "mod-1"))
+    service.clock.advance(3600)
+    answer = api.get("/orders", params={"modifyDateStart": "2026-01-15 12:30:00"})
+    # The server's clock (frozen at 12:00 PST, moved an hour), as a real server's Date follows it.
+    assert answer.headers["date"] == "Thu, 15 Jan 2026 21:00:00 GMT"
+    assert answer.json()["total"] == 0  # nothing modified since 12:30 Pacific
+    create(api, order("QB-mod-1", "mod-1", orderId=first["orderId"], customerNotes="changed"))
+    changed = api.get("/orders", params={"modifyDateStart": "2026-01-15 12:30:00"}).json()
+    assert [o["orderNumber"] for o in changed["orders"]] == ["QB-mod-1"]
+    assert changed["orders"][0]["modifyDate"] == "2026-01-15T13:00:00.0000000"

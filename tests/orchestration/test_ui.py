@@ -3,8 +3,9 @@ headless Chromium.
 
 It finds the assets, the schedules, the sensor and the check, launches a materialization of
 `ledgerlink/connections` (the token keep-alive) from the asset's page and sees the run succeed.
-The screenshot stays in .ledgerlink/test-logs/dagster-ui.png. Slow (`dagster dev` takes up to a
-minute to answer on a small machine, the run half a minute): run with `--slow`.
+The screenshot stays in .ledgerlink/test-logs/dagster-ui.png. Slow (about a minute on 2 busy
+cores, 36 s of it in the browser; `dagster dev` took over two minutes to answer): run with
+`--slow`.
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ class _Processes:
             os.killpg(process.pid, signal.SIGTERM)
         for process in self.started:
             try:
-                process.wait(5)  # the webserver may wait for open connections: not this long
+                process.wait(2)  # the webserver may wait for open connections: not this long
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()

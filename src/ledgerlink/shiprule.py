@@ -22,7 +22,7 @@ import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Literal, TypeVar, cast
+from typing import Any, Literal, Self, TypeVar, cast
 
 from ledgerlink.errors import LedgerlinkError
 from ledgerlink.money import ZERO, decimal
@@ -192,7 +192,7 @@ class HistoryCutoff:
     since: date
 
     @classmethod
-    def from_setting(cls, value: Any, connected_at: datetime) -> HistoryCutoff:
+    def from_setting(cls, value: Any, connected_at: datetime) -> Self:
         """The ``history_cutoff`` setting (an ISO date), defaulting to the connection day."""
         if value in (None, ""):
             return cls(connected_at.date())

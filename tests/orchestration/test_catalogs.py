@@ -3,6 +3,7 @@ the tap's code or its definition in meltano.yml changes."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import yaml
@@ -41,9 +42,10 @@ def test_a_kept_catalog_is_used_until_the_code_or_the_definition_changes(tmp_pat
     plugins = ["tap-quickbooks--money", "tap-pipedrive"]
     assert cache.variables(plugins) == {}  # nothing kept yet: Meltano discovers
 
+    started = time.time() - 1
     _discovered(tmp_path, "tap-quickbooks--money", '{"streams": ["money"]}')
     _discovered(tmp_path, "tap-pipedrive", '{"streams": ["deals"]}')
-    cache.keep(plugins, used={})
+    cache.keep(plugins, used={}, since=started)
     variables = cache.variables(plugins)
     assert list(variables) == ["TAP_QUICKBOOKS__MONEY__CATALOG"]  # never tap-pipedrive
     assert Path(variables["TAP_QUICKBOOKS__MONEY__CATALOG"]).read_text() == '{"streams": ["money"]}'
@@ -51,7 +53,10 @@ def test_a_kept_catalog_is_used_until_the_code_or_the_definition_changes(tmp_pat
     # The tap's code changes: discovered again.
     (tmp_path / "tap-quickbooks" / "tap_quickbooks" / "__init__.py").write_text("VERSION = 2\n")
     assert cache.variables(plugins) == {}
-    cache.keep(plugins, used={})
+    # A run that did not discover (a file from before it started) leaves nothing to keep.
+    cache.keep(plugins, used={}, since=time.time() + 60)
+    assert cache.variables(plugins) == {}
+    cache.keep(plugins, used={}, since=started)
     assert list(cache.variables(plugins)) == ["TAP_QUICKBOOKS__MONEY__CATALOG"]
 
     # So does the plugin's definition in meltano.yml (another selection).

@@ -63,13 +63,15 @@ class CatalogCache:
                 env[setting_variable(plugin, "_catalog")] = str(self._cached(plugin))
         return env
 
-    def keep(self, plugins: list[str], used: dict[str, str]) -> None:
-        """After a successful run: the catalog Meltano discovered and selected for a plugin."""
+    def keep(self, plugins: list[str], used: dict[str, str], since: float) -> None:
+        """After a successful run: the catalog Meltano discovered and selected for a plugin
+        during this run (written after `since`, a `time.time()`; an older file may come from
+        other code)."""
         for plugin in plugins:
             if not self.applies_to(plugin) or setting_variable(plugin, "_catalog") in used:
                 continue
             discovered = self.project.root / ".meltano" / "run" / plugin / "tap.properties.json"
-            if discovered.is_file():
+            if discovered.is_file() and discovered.stat().st_mtime >= since:
                 self.folder.mkdir(parents=True, exist_ok=True)
                 target = self._cached(plugin)
                 partial = target.with_suffix(".tmp")

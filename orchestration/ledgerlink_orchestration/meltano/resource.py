@@ -19,6 +19,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -183,6 +184,7 @@ class MeltanoResource(dg.ConfigurableResource):  # type: ignore[type-arg]
         catalogs = CatalogCache(project)
         env = self._environment(project, run)
         env = catalogs.variables(plugins) | env  # a catalog set for this run wins
+        started = time.time()
         process = subprocess.Popen(
             command,
             cwd=project.root,
@@ -211,7 +213,7 @@ class MeltanoResource(dg.ConfigurableResource):  # type: ignore[type-arg]
         elif code != 0:
             summary.succeeded = False
         if summary.succeeded:
-            catalogs.keep(plugins, env)
+            catalogs.keep(plugins, env, since=started)
         return summary
 
     # -- the lock rule --------------------------------------------------------------------------

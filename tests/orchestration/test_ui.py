@@ -10,6 +10,7 @@ cores; with `dagster dev` it took 4-6 minutes), so it is part of the default run
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -124,9 +125,11 @@ def dagster_ui(box: Box, tmp_path: Path) -> Iterator[str]:
                 assert process.poll() is None, (tmp_path / "dagster-ui.log").read_text()[-3000:]
             assert time.monotonic() < deadline, "the Dagster UI did not load the code in 180 s"
             if time.monotonic() - reloaded > 5 and _code_server_up(grpc_port):
-                # The webserver may have asked before the code server listened: ask it again.
+                # The webserver may have asked before the code server listened: ask it again
+                # (a webserver not listening yet loads the location itself once it starts).
                 reloaded = time.monotonic()
-                httpx.post(f"{url}/graphql", json={"query": RELOAD}, timeout=30)
+                with contextlib.suppress(httpx.TransportError):
+                    httpx.post(f"{url}/graphql", json={"query": RELOAD}, timeout=30)
             time.sleep(0.5)
         yield url
     finally:

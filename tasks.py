@@ -107,8 +107,8 @@ PARALLEL = ("-p", "no:cacheprovider", "--numprocesses=2", "--dist=loadgroup")
 
 def test(*options: str) -> None:
     setup()
+    ensure_chromium()  # for the browser test (tests/orchestration/test_ui.py)
     if "--slow" in options:
-        ensure_chromium()  # the browser test is one of the slow ones
         run(tool("pytest"), "-p", "no:cacheprovider", "--slow", "-m", "slow")
         return
     run(tool("ruff"), "check", ".")

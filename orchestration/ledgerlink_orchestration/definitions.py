@@ -30,4 +30,8 @@ defs = dg.Definitions(
     schedules=SCHEDULES,
     sensors=SENSORS,
     resources=resources(),
+    # A run's steps in the run's own process: each step is a Meltano (or ledgerlink) subprocess
+    # already, so a Python process per step (the multiprocess default) only added seconds of
+    # imports to every run, a sensor-launched order run included. Runs still go in parallel.
+    executor=dg.in_process_executor,
 )

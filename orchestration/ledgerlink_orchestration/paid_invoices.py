@@ -6,7 +6,9 @@ and no run. A payment whose invoice is not among the changes costs one more quer
 invoices. Each changed invoice goes through the shared ship rule (`ledgerlink.shiprule`, the
 defaults target-shipstation applies): it is worth a run when it is released (paid, or created
 under a ship-on-created term) and has no order yet, or is paid and its order still awaits the
-payment, or is voided or deleted and has an order to cancel. A change is judged once: the
+payment, or is voided or deleted and has an order to cancel. An invoice dated before the
+tenant's history cutoff (target-shipstation's, the same `ledgerlink.shiprule.HistoryCutoff`) and
+without an order is history the target holds back: no run. A change is judged once: the
 invoice's SyncToken is remembered, so the overlap never asks for a second run. A change younger
 than the tap's settle time is judged on a later tick: a run launched now would not read it.
 """
@@ -19,7 +21,7 @@ from typing import Any
 from ledgerlink import db
 from ledgerlink.quickbooks import query as q
 from ledgerlink.quickbooks.client import QboClient
-from ledgerlink.shiprule import Release, ShipPolicy, term_name
+from ledgerlink.shiprule import HistoryCutoff, Release, ShipPolicy, UndatedInvoice, term_name
 
 ENTITIES = ("Invoice", "Payment")
 # QuickBooks may stamp a change a little before it becomes visible to CDC.
@@ -72,6 +74,7 @@ def look(
     lookback: timedelta,
     settle: timedelta = SETTLE,
     policy: ShipPolicy | None = None,
+    cutoff: HistoryCutoff | None = None,
     database_url: str | None = None,
 ) -> Look:
     since = cursor.since - OVERLAP if cursor else now - lookback
@@ -92,7 +95,8 @@ def look(
     ripe = {i: inv for i, inv in invoices.items() if i not in unsettled}
     seen = dict(cursor.seen) if cursor else {}
     fresh = {i: inv for i, inv in ripe.items() if seen.get(i) != _sync_token(inv)}
-    shippable = _judge(client, tenant, fresh, policy or ShipPolicy(), database_url) if fresh else []
+    rules = _Rules(policy or ShipPolicy(), cutoff)
+    shippable = _judge(client, tenant, fresh, rules, database_url) if fresh else []
     next_cursor = TenantCursor(
         # The next window still holds the unsettled changes (it starts OVERLAP earlier again).
         since=min([server_now, *unsettled.values()]),
@@ -122,11 +126,27 @@ def _paid_invoice_ids(payments: Iterable[Mapping[str, Any]]) -> set[str]:
     return ids
 
 
+@dataclass(frozen=True)
+class _Rules:
+    """target-shipstation's rules as the sensor applies them: the ship rule and the cutoff."""
+
+    policy: ShipPolicy
+    cutoff: HistoryCutoff | None
+
+    def admits(self, invoice: Mapping[str, Any]) -> bool:
+        if self.cutoff is None:
+            return True
+        try:
+            return self.cutoff.admits(invoice)
+        except UndatedInvoice:  # the target reports it (a run that orders nothing): let it
+            return True
+
+
 def _judge(
     client: QboClient,
     tenant: str,
     invoices: Mapping[str, Mapping[str, Any]],
-    policy: ShipPolicy,
+    rules: _Rules,
     database_url: str | None,
 ) -> list[Shippable]:
     with db.connection(database_url) as conn:
@@ -154,8 +174,8 @@ def _judge(
         terms |= {str(t["Id"]): t for t in client.query(q.ids_query("Term", unknown), "Term")}
     found = []
     for invoice_id, invoice in sorted(invoices.items(), key=lambda kv: (len(kv[0]), kv[0])):
-        decision = policy.release(invoice, term_name(invoice, terms))
-        if _worth_a_run(decision, orders.get(invoice_id)):
+        decision = rules.policy.release(invoice, term_name(invoice, terms))
+        if _worth_a_run(decision, orders.get(invoice_id), admitted=rules.admits(invoice)):
             found.append(
                 Shippable(
                     invoice_id,
@@ -167,10 +187,14 @@ def _judge(
     return found
 
 
-def _worth_a_run(decision: Release, order: Mapping[str, Any] | None) -> bool:
+def _worth_a_run(decision: Release, order: Mapping[str, Any] | None, *, admitted: bool) -> bool:
     live = order is not None and order["state"] in _LIVE_ORDER
     if decision is Release.CANCEL:
         return live
+    # Before the cutoff, an invoice the target has no order row for is history: it is never
+    # ordered (one with a row is still handled, as target-shipstation does).
+    if order is None and not admitted:
+        return False
     if decision is Release.SHIP:
         return not live or (order is not None and order["order_status"] == "awaiting_payment")
     if decision is Release.ORDER_UNPAID:

@@ -8,7 +8,10 @@ import dagster as dg
 
 from ledgerlink.errors import LedgerlinkError
 from ledgerlink.quickbooks.client import QboClient
+from ledgerlink.shiprule import HistoryCutoff
+from ledgerlink_orchestration.cutoff import history_cutoffs
 from ledgerlink_orchestration.jobs import INVOICES
+from ledgerlink_orchestration.meltano import MeltanoResource
 from ledgerlink_orchestration.paid_invoices import Look, TenantCursor, look
 from ledgerlink_orchestration.partitions import TENANTS, TENANTS_NAME
 from ledgerlink_orchestration.resources import TokenStoreResource
@@ -53,15 +56,17 @@ def run_request(tenant: str, found: Look) -> dg.RunRequest:
     default_status=dg.DefaultSensorStatus.RUNNING,
     description=(
         "Every 300 s (LEDGERLINK_PAID_INVOICE_SECONDS): one QuickBooks request per tenant; runs "
-        "invoices-to-shipstation for a tenant only when an invoice became shippable"
+        "invoices-to-shipstation for a tenant only when an invoice became shippable (on or "
+        "after the tenant's history cutoff)"
     ),
 )
 def paid_invoices(
-    context: dg.SensorEvaluationContext, tokens: TokenStoreResource
+    context: dg.SensorEvaluationContext, tokens: TokenStoreResource, meltano: MeltanoResource
 ) -> dg.SensorResult:
     cursors = json.loads(context.cursor) if context.cursor else {}
     partitions = set(context.instance.get_dynamic_partitions(TENANTS_NAME))
     store = tokens.store()
+    cutoffs = _cutoffs(context, meltano, tokens)
     tenants = sorted(
         {c.tenant for c in store.connections() if c.provider == "quickbooks"} & partitions
     )
@@ -77,6 +82,7 @@ def paid_invoices(
                 now=datetime.now(UTC),
                 lookback=timedelta(days=SETTINGS.paid_invoice_lookback_days),
                 settle=timedelta(seconds=SETTINGS.paid_invoice_settle_seconds),
+                cutoff=cutoffs.get(tenant),
             )
         except LedgerlinkError as error:  # one tenant's trouble leaves the others' checks alone
             context.log.warning(f"tenant '{tenant}': {error}")
@@ -95,6 +101,16 @@ def paid_invoices(
             quiet.append(f"{tenant} ({found.changed} changed)")
     skip = None if requests else f"nothing became shippable: {', '.join(quiet) or 'no tenants'}"
     return dg.SensorResult(run_requests=requests, cursor=json.dumps(cursors), skip_reason=skip)
+
+
+def _cutoffs(
+    context: dg.SensorEvaluationContext, meltano: MeltanoResource, tokens: TokenStoreResource
+) -> dict[str, HistoryCutoff]:
+    try:
+        return history_cutoffs(meltano.project(), tokens.store())
+    except (LedgerlinkError, FileNotFoundError) as error:  # every order run fails so too
+        context.log.warning(f"history cutoff unknown, not applied: {error}")
+        return {}
 
 
 SENSORS = [tenant_discovery, paid_invoices]

@@ -8,7 +8,9 @@ before payment is the riskier mistake). Term names match case- and space-insensi
 ("Due on receipt" = "Due on Receipt").
 
 Shared by target-shipstation (which orders) and the orchestration's paid-invoice sensor (which
-decides whether a change is worth a run), so it lives in the core.
+decides whether a change is worth a run), so it lives in the core, with the history cutoff: only
+invoices dated on or after it become orders (``history_cutoff``, by default the day ShipStation
+was connected for the tenant).
 
 "Paid" means balance 0 with a total above 0 and not voided: a voided invoice also has balance 0
 (and total 0), and a zero-total invoice is never "paid" (it ships only under ``created``).
@@ -17,9 +19,10 @@ decides whether a change is worth a run), so it lives in the core.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, cast
+from datetime import date, datetime
+from typing import Any, Literal, Self, TypeVar, cast
 
 from ledgerlink.errors import LedgerlinkError
 from ledgerlink.money import ZERO, decimal
@@ -147,3 +150,72 @@ def term_name(
     record = (terms or {}).get(str(ref.get("value")))
     found = record.get("Name") if record else None
     return found if isinstance(found, str) else None
+
+
+# -- the history cutoff ----------------------------------------------------------------------------
+
+# target-shipstation's setting (meltano.yml or its variable TARGET_SHIPSTATION_HISTORY_CUTOFF).
+HISTORY_CUTOFF_SETTING = "history_cutoff"
+T = TypeVar("T", bound=Mapping[str, Any])
+
+
+class UndatedInvoice(LedgerlinkError):
+    """An invoice without a usable date: the cutoff cannot judge it (``problem`` says why)."""
+
+    def __init__(self, problem: str) -> None:
+        self.problem = problem
+        super().__init__(problem)
+
+
+def invoice_date(invoice: Mapping[str, Any]) -> date:
+    """The invoice's day: ``TxnDate`` (the company's calendar day), else its creation time."""
+    raw = invoice.get("TxnDate")
+    if isinstance(raw, date):
+        return raw if not isinstance(raw, datetime) else raw.date()
+    if isinstance(raw, str) and raw.strip():
+        try:
+            return date.fromisoformat(raw.strip()[:10])
+        except ValueError:
+            raise UndatedInvoice(f"its date {raw!r} is not a date") from None
+    meta = invoice.get("MetaData")
+    created = meta.get("CreateTime") if isinstance(meta, Mapping) else None
+    if isinstance(created, str) and len(created) >= 10:
+        return date.fromisoformat(created[:10])
+    raise UndatedInvoice("it has no date (TxnDate); set one in QuickBooks")
+
+
+@dataclass(frozen=True)
+class HistoryCutoff:
+    """History is not shipped: a company connecting ShipStation has years of paid invoices
+    fulfilled long ago. Invoices dated before ``since`` are counted and reported, never sent."""
+
+    since: date
+
+    @classmethod
+    def from_setting(cls, value: Any, connected_at: datetime) -> Self:
+        """The ``history_cutoff`` setting (an ISO date), defaulting to the connection day."""
+        if value in (None, ""):
+            return cls(connected_at.date())
+        if isinstance(value, date):
+            return cls(value if not isinstance(value, datetime) else value.date())
+        try:
+            return cls(date.fromisoformat(str(value)))
+        except ValueError:
+            raise SettingError(
+                f"Setting history_cutoff is {value!r}; use a date such as 2026-01-31"
+            ) from None
+
+    def admits(self, invoice: Mapping[str, Any]) -> bool:
+        """Dated on or after the cutoff (UndatedInvoice when it has no date)."""
+        return invoice_date(invoice) >= self.since
+
+    def split(self, invoices: Iterable[T]) -> tuple[list[T], int]:
+        """The invoices on or after the cutoff, and how many were held back."""
+        admitted: list[T] = []
+        held = 0
+        for invoice in invoices:
+            if self.admits(invoice):
+                admitted.append(invoice)
+            else:
+                held += 1
+        return admitted, held

@@ -6,6 +6,7 @@ from typing import Any
 
 import dagster as dg
 
+from ledgerlink_orchestration.meltano import MeltanoResource
 from ledgerlink_orchestration.resources import TokenStoreResource
 from ledgerlink_orchestration.sensors import paid_invoices
 from ledgerlink_sandbox.quickbooks.store import RealmStore
@@ -53,7 +54,9 @@ def pay(box: Box, invoice: dict[str, Any]) -> None:
 
 def tick(instance: dg.DagsterInstance, cursor: str | None) -> dg.SensorResult:
     context = dg.build_sensor_context(
-        instance=instance, cursor=cursor, resources={"tokens": TokenStoreResource()}
+        instance=instance,
+        cursor=cursor,
+        resources={"tokens": TokenStoreResource(), "meltano": MeltanoResource()},
     )
     result = paid_invoices(context)
     assert isinstance(result, dg.SensorResult)

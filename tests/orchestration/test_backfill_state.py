@@ -62,7 +62,7 @@ def test_a_backfill_reapplies_its_range_and_leaves_the_bookmarks_alone(
     monkeypatch.setenv("MELTANO_DATABASE_URI", f"sqlite:///{tmp_path / 'meltano.db'}")
     monkeypatch.setenv("LEDGERLINK_SQLALCHEMY_URL", db.sqlalchemy_url(db.dsn()))
     with psycopg.connect(clean_db, autocommit=True) as conn:  # no rows of earlier raw copies
-        conn.execute("DROP SCHEMA IF EXISTS raw_quickbooks CASCADE")
+        conn.execute('DROP SCHEMA IF EXISTS "raw_quickbooks_acme" CASCADE')
     _meltano("state", "set", "--force", STATE_ID, json.dumps(BOOKMARKS))
     instance.add_dynamic_partitions("tenants", ["acme"])
     [backfill] = [a for a in BACKFILLS if a.key.path == ["backfill", "raw_quickbooks"]]
@@ -82,6 +82,6 @@ def test_a_backfill_reapplies_its_range_and_leaves_the_bookmarks_alone(
     assert json.loads(_meltano("state", "get", STATE_ID)) == BOOKMARKS
     assert _meltano("state", "list").split() == [STATE_ID]  # the backfill wrote no state
     with psycopg.connect(clean_db) as conn:
-        stamps = [r[0] for r in conn.execute("SELECT updated_at FROM raw_quickbooks.invoices")]
+        stamps = [r[0] for r in conn.execute("SELECT updated_at FROM raw_quickbooks_acme.invoices")]
     assert stamps, "the range holds invoices of the demo company"
     assert all("2026-11-01" <= str(s)[:10] <= "2026-11-20" for s in stamps), sorted(stamps)[-3:]

@@ -1,7 +1,7 @@
 """The CRM multi-assets: metadata from the run and the mapping tables, the budget stop as WARN.
 
 A stand-in `meltano` replays recorded output; the real `meltano run customers-to-pipedrive` is in
-test_customers_sync.py.
+test_tenant_isolation.py (two tenants).
 """
 
 from __future__ import annotations

@@ -4,9 +4,11 @@ run request per change that made an invoice shippable, never two for the same ch
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import dagster as dg
 import psycopg
+import pytest
 
 from ledgerlink.tokens import Grant, TokenStore
 from ledgerlink_sandbox.quickbooks.service_settings import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
@@ -14,6 +16,7 @@ from tests.orchestration.books import (
     DUE_ON_RECEIPT,
     NET_30,
     api_requests,
+    create_invoice,
     open_invoice,
     pay,
     settle,
@@ -122,3 +125,49 @@ def test_a_tenant_that_must_reconnect_leaves_the_others_checked(
     settle(books)
     paid = tick(instance, start.cursor)
     assert [r.partition_key for r in paid.run_requests or []] == ["acme"]
+
+
+def _connect_shipstation(box: Box, tenant: str) -> None:
+    env = box.sandbox.env()
+    TokenStore().save(
+        tenant,
+        "shipstation",
+        auth_kind="api_key",
+        api_url=box.sandbox.url("shipstation"),
+        secrets={
+            "api_key": env["LEDGERLINK_SHIPSTATION_API_KEY"],
+            "api_secret": env["LEDGERLINK_SHIPSTATION_API_SECRET"],
+        },
+    )
+
+
+def test_an_invoice_dated_before_the_tenants_history_cutoff_launches_no_run(
+    books: Box, instance: dg.DagsterInstance, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """target-shipstation never orders history (invoices dated before its `history_cutoff`,
+    by default the day ShipStation was connected): the sensor reads the same setting."""
+    books.connect_quickbooks("acme")
+    _connect_shipstation(books, "acme")  # connected today: the default cutoff is today
+    instance.add_dynamic_partitions("tenants", ["acme"])
+    monkeypatch.delenv("TARGET_SHIPSTATION_HISTORY_CUTOFF", raising=False)
+    start = tick(instance, None)
+    assert start.run_requests == []  # the demo's recent invoices are all history
+
+    old = open_invoice(books, DUE_ON_RECEIPT)
+    assert old["TxnDate"] < date.today().isoformat()
+    pay(books, old)
+    settle(books)
+    assert tick(instance, start.cursor).run_requests == []
+
+    # The target's own setting moves the cutoff back to the invoice's day: now it ships.
+    monkeypatch.setenv("TARGET_SHIPSTATION_HISTORY_CUTOFF", old["TxnDate"])
+    [request] = tick(instance, start.cursor).run_requests or []
+    assert request.tags["ledgerlink/invoices"] == old["DocNumber"]
+
+    # An invoice of today, paid, ships under the default cutoff.
+    monkeypatch.delenv("TARGET_SHIPSTATION_HISTORY_CUTOFF")
+    fresh = create_invoice(books, DUE_ON_RECEIPT)
+    pay(books, fresh)
+    settle(books)
+    [request] = tick(instance, start.cursor).run_requests or []
+    assert request.tags["ledgerlink/invoices"] == fresh["DocNumber"]

@@ -18,7 +18,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from ledgerlink import db
+from ledgerlink import db, raw_copies
 from ledgerlink_orchestration.assets.quickbooks import raw_quickbooks
 from ledgerlink_orchestration.meltano import MeltanoResource
 from ledgerlink_sandbox.quickbooks.store import RealmStore
@@ -115,5 +115,7 @@ def test_a_tenant_partition_fills_the_raw_tables_and_reports_each_stream(
     assert stats.get(QUERY_ROUTE) - before == len(TABLES)
     with psycopg.connect(clean_db) as conn:
         for table, ids in served.items():
-            query = sql.SQL('SELECT "Id" FROM raw_quickbooks.{}').format(sql.Identifier(table))
+            query = sql.SQL('SELECT "Id" FROM {}.{}').format(
+                sql.Identifier(raw_copies.schema("raw_quickbooks", "acme")), sql.Identifier(table)
+            )
             assert sorted(str(row[0]) for row in conn.execute(query)) == sorted(ids), table

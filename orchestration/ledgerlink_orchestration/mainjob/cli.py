@@ -51,7 +51,9 @@ def mainjob() -> None:
 )
 def run(tenant: str, port: int, attach: bool, seed: str) -> None:
     """Run the whole product end to end against the sandbox (README command 1)."""
-    for noisy in ("alembic", "dagster"):  # instance migrations: the run history says enough
+    # The terminal shows the main job's progress and summary only: instance migrations (the run
+    # history says enough) and the store's start and migrations (step 1 prints its version).
+    for noisy in ("alembic", "dagster", "ledgerlink.db"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         with sandbox(port, attach=attach, seed=seed) as link:

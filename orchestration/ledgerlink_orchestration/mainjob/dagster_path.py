@@ -2,6 +2,7 @@
 materialized for a tenant partition, the sensors evaluated, on a DagsterInstance kept under the
 project (`.ledgerlink/dagster`), so `dagster dev` on that DAGSTER_HOME shows the runs."""
 
+import logging
 import os
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from ledgerlink import config
 from ledgerlink.errors import LedgerlinkError
 from ledgerlink_orchestration.definitions import defs
 from ledgerlink_orchestration.jobs import TenantJob
+from ledgerlink_orchestration.meltano import MeltanoResource
 from ledgerlink_orchestration.resources import TokenStoreResource
 from ledgerlink_orchestration.sensors import paid_invoices, tenant_discovery
 
@@ -45,13 +47,28 @@ class DagsterPath:
     def __init__(self, instance: dg.DagsterInstance) -> None:
         self.instance = instance
         self._cursor: str | None = None
+        self._log_handler: logging.Handler | None = None
 
     def _sensor_context(self) -> dg.SensorEvaluationContext:
-        return dg.build_sensor_context(
+        context = dg.build_sensor_context(
             instance=self.instance,
             cursor=self._cursor,
-            resources={"tokens": TokenStoreResource()},
+            resources={"tokens": TokenStoreResource(), "meltano": MeltanoResource()},
         )
+        # A sensor's log goes to the console (as in `dagster dev`'s daemon); here the terminal
+        # shows the main job's progress only, so the sensors' lines go to the log file.
+        _route(context.log, self._log_file())
+        return context
+
+    def _log_file(self) -> logging.Handler:
+        if self._log_handler is None:
+            path = sensor_log()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._log_handler = logging.FileHandler(path)
+            self._log_handler.setFormatter(
+                logging.Formatter("%(asctime)s %(levelname)s %(message)s")
+            )
+        return self._log_handler
 
     def discover_tenants(self) -> list[str]:
         """One tick of the tenant discovery sensor: the tenants it added as partitions."""
@@ -107,6 +124,18 @@ class DagsterPath:
             limit=1,
         )
         return bool(found)
+
+
+def sensor_log() -> Path:
+    """Where the main job's sensor ticks log (their runs log into the run history)."""
+    return config.state_dir() / "logs" / "mainjob-sensors.log"
+
+
+def _route(logger: logging.Logger, handler: logging.Handler) -> None:
+    for existing in list(logger.handlers):
+        logger.removeHandler(existing)
+    logger.propagate = False
+    logger.addHandler(handler)
 
 
 def _failure(result: dg.ExecuteInProcessResult) -> str:

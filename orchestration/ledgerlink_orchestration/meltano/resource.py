@@ -9,12 +9,17 @@ at a time, and added at start for runs launched by hand). When Meltano refuses, 
 looks for another live Dagster run with that tag: if there is one, this run fails (the other is
 doing the work); if there is none, the lock belongs to a dead run and the run is repeated with
 `--force`. Meltano jobs of tenants Dagster manages are therefore only run through Dagster.
+
+Tenants share nothing in a run: the state ID and the plugins' `tenant` setting name the tenant,
+and an extractor with a `load_schema` (the raw copies) loads into the tenant's own schema
+(`ledgerlink.raw_copies`: `raw_quickbooks_<tenant>`).
 """
 
 import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,9 +27,10 @@ from pathlib import Path
 import dagster as dg
 from pydantic import Field
 
-from ledgerlink import db
+from ledgerlink import db, raw_copies
+from ledgerlink_orchestration.meltano.catalogs import CatalogCache
 from ledgerlink_orchestration.meltano.log import LogLine, RunSummary, parse_line
-from ledgerlink_orchestration.meltano.project import MeltanoProject
+from ledgerlink_orchestration.meltano.project import MeltanoProject, setting_variable
 
 LOCK_TAG_PREFIX = "meltano/"
 _LIVE = [
@@ -57,12 +63,6 @@ def lock_tag(job: str) -> str:
     return LOCK_TAG_PREFIX + job
 
 
-def setting_variable(plugin: str, setting: str) -> str:
-    """Meltano's variable for a plugin setting (`tap-quickbooks--customers`, `start_date` →
-    `TAP_QUICKBOOKS__CUSTOMERS_START_DATE`)."""
-    return f"{plugin}_{setting}".upper().replace("-", "_")
-
-
 def tenant_variable(plugin: str) -> str:
     # A plugin setting's own variable outranks the environment's `env:` block in meltano.yml.
     return setting_variable(plugin, "tenant")
@@ -82,6 +82,9 @@ class MeltanoResource(dg.ConfigurableResource):  # type: ignore[type-arg]
     )
     termination_timeout_seconds: float = 20.0
 
+    def project(self) -> MeltanoProject:
+        return MeltanoProject.find(self.project_dir)
+
     def run(
         self,
         context: Context,
@@ -99,7 +102,7 @@ class MeltanoResource(dg.ConfigurableResource):  # type: ignore[type-arg]
         variables (plugin settings) for this run. A run on another state ID than the tenant's
         (a backfill) meets no Meltano lock, so it refuses to start beside a live Dagster run of
         the same job and tenant instead."""
-        project = MeltanoProject.find(self.project_dir)
+        project = self.project()
         self._claim(context, job, tenant)
         if state_id_suffix not in (None, tenant):
             others = self._live_runs(context, job, tenant)
@@ -145,7 +148,14 @@ class MeltanoResource(dg.ConfigurableResource):  # type: ignore[type-arg]
 
     def _environment(self, project: MeltanoProject, run: _Invocation) -> dict[str, str]:
         env = dict(os.environ) | _QUIET | {"LEDGERLINK_TENANT": run.tenant}
-        env.update({tenant_variable(p): run.tenant for p in project.plugins(run.job)})
+        for plugin in project.plugins(run.job):
+            env[tenant_variable(plugin)] = run.tenant
+            # Raw copies land in the tenant's own schema (ledgerlink.raw_copies).
+            load_schema = project.load_schema(plugin)
+            if load_schema:
+                env[raw_copies.load_schema_variable(plugin)] = raw_copies.schema(
+                    load_schema, run.tenant
+                )
         if "LEDGERLINK_SQLALCHEMY_URL" not in env:
             env["LEDGERLINK_SQLALCHEMY_URL"] = db.sqlalchemy_url(db.dsn())
         return env | dict(run.env)
@@ -170,10 +180,15 @@ class MeltanoResource(dg.ConfigurableResource):  # type: ignore[type-arg]
         command = self._command(run, force)
         context.log.info(f"meltano {' '.join(command[1:])}  (tenant '{run.tenant}')")
         summary = RunSummary()
+        plugins = project.plugins(run.job)
+        catalogs = CatalogCache(project)
+        env = self._environment(project, run)
+        env = catalogs.variables(plugins) | env  # a catalog set for this run wins
+        started = time.time()
         process = subprocess.Popen(
             command,
             cwd=project.root,
-            env=self._environment(project, run),
+            env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -197,6 +212,8 @@ class MeltanoResource(dg.ConfigurableResource):  # type: ignore[type-arg]
             summary.succeeded = code == 0
         elif code != 0:
             summary.succeeded = False
+        if summary.succeeded:
+            catalogs.keep(plugins, env, since=started)
         return summary
 
     # -- the lock rule --------------------------------------------------------------------------

@@ -27,7 +27,7 @@ import click
 import httpx
 import psycopg
 
-from ledgerlink import config, db
+from ledgerlink import config, db, raw_copies
 from ledgerlink.cli.connect import connect_pipedrive_token, connect_quickbooks
 from ledgerlink.cli.options import tenant_option
 from ledgerlink.cli.sandbox import NOT_INSTALLED, is_missing_sandbox
@@ -35,7 +35,7 @@ from ledgerlink.cli.status import status
 from ledgerlink.db import migrations
 from ledgerlink.errors import LedgerlinkError
 
-# What the demo syncs: tap, its raw schema, the sandbox service it talks to.
+# What the demo syncs: tap, its load_schema (+ _<tenant>), the sandbox service it talks to.
 JOBS = (
     ("tap-quickbooks", "raw_quickbooks", "quickbooks"),
     ("tap-pipedrive", "raw_pipedrive", "pipedrive"),
@@ -191,7 +191,9 @@ def _sync(box: Any, tenant: str, dsn: str) -> None:
     for tap, _schema, _service in JOBS:
         meltano("install", "extractor", tap)
     meltano("install", "loader", "target-postgres")
-    for tap, schema, service in JOBS:
+    for tap, load_schema, service in JOBS:
+        schema = raw_copies.schema(load_schema, tenant)  # the tenant's own, as Dagster loads it
+        meltano.env[raw_copies.load_schema_variable(tap)] = schema
         before = _api_calls(box, service)
         meltano("run", "--full-refresh", tap, "target-postgres")
         rows = ", ".join(f"{table} {n}" for table, n in _raw_counts(dsn, schema).items())

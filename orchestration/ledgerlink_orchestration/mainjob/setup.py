@@ -71,11 +71,15 @@ def install_plugins(project: MeltanoProject) -> bool:
     executable = Path(MeltanoResource()._executable())
     log = config.state_dir() / "logs" / "mainjob-meltano-install.log"
     log.parent.mkdir(parents=True, exist_ok=True)
+    # Bytecode compiled at install (uv, the plugins' venv backend): where PYTHONDONTWRITEBYTECODE
+    # is set, every plugin start would otherwise compile its imports from source.
+    env = {"UV_COMPILE_BYTECODE": "1"} | os.environ
+    env["PATH"] = f"{executable.parent}{os.pathsep}{os.environ['PATH']}"
     with log.open("w") as out:
         done = subprocess.run(
             [str(executable), "install"],
             cwd=project.root,
-            env=os.environ | {"PATH": f"{executable.parent}{os.pathsep}{os.environ['PATH']}"},
+            env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
             check=False,

@@ -113,17 +113,39 @@ def test(*options: str) -> None:
         return
     run(tool("ruff"), "check", ".")
     run(tool("ruff"), "format", "--check", ".")
-    run(tool("mypy"))
-    # Two workers: most of the suite waits on servers and subprocesses (tests/conftest.py
-    # groups what must not run at once); the 20 slowest tests are the suite's time budget.
-    pytest = (tool("pytest"), *PARALLEL, "--durations=20")
-    if not PG15_BIN.is_dir():
-        print(f"{PG15_BIN} not found: the store tests run on the embedded server only", flush=True)
-        run(*pytest)
-        return
-    # The store and token tests run against a real server over TCP, the rest on the embedded one.
-    with postgres_server() as url:
-        run(*pytest, env=os.environ | {"LEDGERLINK_TEST_STORE_SERVER_URL": url})
+    # mypy (half a minute of one core) runs beside the tests, which leave a quarter of the two
+    # cores idle while they wait on servers; its report is printed after theirs.
+    with beside(tool("mypy")):
+        # Two workers: most of the suite waits on servers and subprocesses (tests/conftest.py
+        # groups what must not run at once); the 20 slowest tests are the suite's time budget.
+        pytest = (tool("pytest"), *PARALLEL, "--durations=20")
+        if not PG15_BIN.is_dir():
+            print(f"{PG15_BIN} not found: the store tests run on the embedded server", flush=True)
+            run(*pytest)
+            return
+        # The store and token tests run against a real server over TCP, the rest on the
+        # embedded one.
+        with postgres_server() as url:
+            run(*pytest, env=os.environ | {"LEDGERLINK_TEST_STORE_SERVER_URL": url})
+
+
+@contextlib.contextmanager
+def beside(*args: str | Path) -> Iterator[None]:
+    """Runs a check while the block runs; prints its output after the block and fails the
+    command when either failed."""
+    print("+", " ".join(str(a) for a in args), "(beside what follows)", flush=True)
+    check = subprocess.Popen(
+        [str(a) for a in args], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    try:
+        yield
+    finally:
+        output, _ = check.communicate()
+        print(f"+ {' '.join(str(a) for a in args)}:", flush=True)
+        sys.stdout.buffer.write(output)
+        sys.stdout.flush()
+    if check.returncode:
+        raise subprocess.CalledProcessError(check.returncode, [str(a) for a in args])
 
 
 @contextlib.contextmanager

@@ -110,3 +110,25 @@ def test_embedded_default_starts_on_first_use_and_psql_sees_the_tables(tmp_path:
         assert all(table in listing for table in TABLES)
     finally:
         subprocess.run([*cli, "db", "stop"], env=env, capture_output=True, check=False)
+
+
+def test_processes_that_start_the_embedded_server_at_once_all_get_it(tmp_path: Path) -> None:
+    """The first use on a fresh machine is often several processes at once (test workers, a tap
+    and its target): each must get the server and the database, none an error."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGERLINK_")}
+    env["LEDGERLINK_PROJECT_DIR"] = str(tmp_path)
+    cli = [sys.executable, "-m", "ledgerlink.cli"]
+    starts = [
+        subprocess.Popen(
+            [*cli, "db", "url"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(3)
+    ]
+    try:
+        answers = [start.communicate(timeout=120) for start in starts]
+        assert [start.returncode for start in starts] == [0, 0, 0], [e for _, e in answers]
+        (url,) = {out.strip() for out, _ in answers}
+        with psycopg.connect(url) as conn:
+            assert conn.execute("SELECT current_database()").fetchone() == ("ledgerlink",)
+    finally:
+        subprocess.run([*cli, "db", "stop"], env=env, capture_output=True, check=False)

@@ -61,8 +61,11 @@ def ensure_started() -> str:
     with psycopg.connect(server.get_uri("postgres"), autocommit=True) as conn:
         found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,))
         if not found.fetchone():
-            # Another process may create it between our check and our CREATE.
-            with contextlib.suppress(psycopg.errors.DuplicateDatabase):
+            # Another process may create it between our check and our CREATE: PostgreSQL says
+            # so as a duplicate database, or, when both CREATEs run at once, as a unique
+            # violation in its catalog.
+            raced = (psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation)
+            with contextlib.suppress(*raced):
                 conn.execute(f'CREATE DATABASE "{DATABASE}"')
     _started[pgdata] = str(server.get_uri(DATABASE))
     return _started[pgdata]

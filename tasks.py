@@ -102,7 +102,11 @@ def ui(*options: str) -> None:
     run(tool("ledgerlink-mainjob"), "ui")
 
 
-PARALLEL = ("-p", "no:cacheprovider", "--numprocesses=2", "--dist=loadgroup")
+# Modules as units, in the order tests/conftest.py sorts them (tests/scheduling.py).
+PARALLEL = (
+    *("-p", "no:cacheprovider", "--numprocesses=2"),
+    *("--dist=loadscope", "--no-loadscope-reorder"),
+)
 
 
 def test(*options: str) -> None:

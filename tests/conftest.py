@@ -17,6 +17,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -25,6 +26,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from ledgerlink import crypto, db, redact
 from ledgerlink.db import embedded
+from tests.scheduling import ModuleScheduling
 
 ROOT = Path(__file__).resolve().parents[1]
 pytest_plugins = ["tests.leakcheck"]
@@ -42,19 +44,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
-# Tests that share a Meltano project's plugin virtualenvs and system database must not run at
-# once: those that run `meltano` in the repository's own project (marked `root_project`: the demo,
-# Dagster running `meltano run`) form one group on one worker under pytest-xdist (`tasks.py test`
-# uses `--dist loadgroup`). Every other module is a group of its own, so module-scoped fixtures
-# are built once; a worker that gets a module using `world` installs its own project copy. The
-# groups that take longest are handed out first.
-def _group(item: pytest.Item) -> str:
-    if item.get_closest_marker("root_project"):
-        return "meltano-root-project"
-    return Path(str(item.path)).relative_to(ROOT).as_posix()
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> ModuleScheduling | None:
+    """Modules as units, the root-project ones as one (tests/scheduling.py)."""
+    return ModuleScheduling(config, log) if config.getvalue("dist") == "loadscope" else None
 
 
 def _order(item: pytest.Item) -> int:
+    """The root-project unit first (the main job is the longest test), then the modules that
+    install a project copy (`world`), then the rest."""
     if item.get_closest_marker("root_project"):
         return 0
     return 1 if "world" in getattr(item, "fixturenames", ()) else 2
@@ -62,8 +59,6 @@ def _order(item: pytest.Item) -> int:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     items.sort(key=_order)  # stable: file order otherwise
-    for item in items:
-        item.add_marker(pytest.mark.xdist_group(_group(item)))
     if config.getoption("--slow"):
         return
     skip = pytest.mark.skip(reason="large data: run with `python3 tasks.py test --slow`")

@@ -122,6 +122,12 @@ def _raw_customers(url: str, schema: str) -> dict[str, str]:
 
 
 @pytest.mark.slow
+def _raw_schemas(database_url: str) -> set[str]:
+    with psycopg.connect(database_url) as conn:
+        found = conn.execute("SELECT nspname FROM pg_namespace WHERE nspname ~ '^raw_'")
+        return {r[0] for r in found}
+
+
 def test_two_tenants_on_two_companies_never_touch_each_others_data(
     box: Box,
     second_box: Box,
@@ -141,6 +147,7 @@ def test_two_tenants_on_two_companies_never_touch_each_others_data(
     instance.add_dynamic_partitions("tenants", list(boxes))
     own_ids = {tenant: _add_customer(boxes[tenant], OWN_CUSTOMER[tenant]) for tenant in boxes}
     seeded = {tenant: _organizations(company) for tenant, company in boxes.items()}
+    earlier = _raw_schemas(clean_db)  # other tests' tenants, in the session's database
 
     results = {
         tenant: _materialize([customers_to_pipedrive, raw_quickbooks], tenant, instance)
@@ -185,11 +192,7 @@ def test_two_tenants_on_two_companies_never_touch_each_others_data(
         assert raw == {i: str(c["DisplayName"]) for i, c in customers.items()}
         assert OWN_CUSTOMER[other] not in raw.values()
 
-    with psycopg.connect(clean_db) as conn:
-        schemas = {
-            r[0] for r in conn.execute("SELECT nspname FROM pg_namespace WHERE nspname ~ '^raw_'")
-        }
-    assert schemas == {"raw_quickbooks_alpha", "raw_quickbooks_beta-co"}
+    assert _raw_schemas(clean_db) - earlier == {"raw_quickbooks_alpha", "raw_quickbooks_beta-co"}
     # Meltano's state: one state ID per tenant and job, nothing shared.
     with sqlite3.connect(meltano_db) as meltano:
         state_ids = sorted(r[0] for r in meltano.execute("SELECT state_id FROM state"))

@@ -121,13 +121,13 @@ def _raw_customers(url: str, schema: str) -> dict[str, str]:
         return {str(i): str(name) for i, name in conn.execute(query)}
 
 
-@pytest.mark.slow
 def _raw_schemas(database_url: str) -> set[str]:
     with psycopg.connect(database_url) as conn:
         found = conn.execute("SELECT nspname FROM pg_namespace WHERE nspname ~ '^raw_'")
         return {r[0] for r in found}
 
 
+@pytest.mark.slow
 def test_two_tenants_on_two_companies_never_touch_each_others_data(
     box: Box,
     second_box: Box,

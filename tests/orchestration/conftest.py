@@ -6,10 +6,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
+import httpx
 import pytest
 
 from ledgerlink.tokens import TokenStore
-from ledgerlink_sandbox.pipedrive.credentials import DEFAULT_API_TOKEN
 from ledgerlink_sandbox.quickbooks.service_settings import DEFAULT_CLIENT_SECRET
 from ledgerlink_sandbox.sandbox import Sandbox
 from tests import leakcheck
@@ -25,14 +25,28 @@ class Box(QboSandbox):
         self.connect(TokenStore(), tenant)
 
     def connect_pipedrive(self, tenant: str) -> None:
-        leakcheck.add_issued({DEFAULT_API_TOKEN})
         url = self.sandbox.url("pipedrive")
+        creds = httpx.get(f"{url}/_sandbox/credentials", timeout=30).json()
+        leakcheck.add_issued({creds["api_token"]})
         TokenStore().save(
             tenant,
             "pipedrive",
             auth_kind="api_token",
             api_url=url,
-            secrets={"api_token": DEFAULT_API_TOKEN},
+            account_id=creds["company_domain"],
+            secrets={"api_token": creds["api_token"]},
+        )
+
+    def connect_shipstation(self, tenant: str) -> None:
+        url = self.sandbox.url("shipstation")
+        pair = httpx.get(f"{url}/_sandbox/credentials", timeout=30).json()
+        leakcheck.add_issued({pair["apiSecret"]})
+        TokenStore().save(
+            tenant,
+            "shipstation",
+            auth_kind="api_key",
+            api_url=url,
+            secrets={"api_key": pair["apiKey"], "api_secret": pair["apiSecret"]},
         )
 
 

@@ -10,12 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import dagster as dg
-import httpx
 import pytest
 
 from ledgerlink import db
 from ledgerlink.shipstation.client import ShipStationV1
-from ledgerlink.tokens import TokenStore
 from ledgerlink_orchestration.assets.fulfilment import invoices_to_shipstation
 from ledgerlink_orchestration.meltano import MeltanoResource
 from tests import leakcheck
@@ -23,19 +21,6 @@ from tests.orchestration.books import DUE_ON_RECEIPT, create_invoice, pay, settl
 from tests.orchestration.conftest import Box
 
 pytestmark = pytest.mark.root_project  # runs `meltano` in the repository's project
-
-
-def _connect_shipstation(box: Box, tenant: str) -> None:
-    url = box.sandbox.url("shipstation")
-    pair = httpx.get(f"{url}/_sandbox/credentials", timeout=30).json()
-    leakcheck.add_issued({pair["apiSecret"]})
-    TokenStore().save(
-        tenant,
-        "shipstation",
-        auth_kind="api_key",
-        api_url=url,
-        secrets={"api_key": pair["apiKey"], "api_secret": pair["apiSecret"]},
-    )
 
 
 @pytest.mark.slow
@@ -48,7 +33,7 @@ def test_a_new_due_on_receipt_invoice_becomes_one_shipstation_order_once_paid(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     books.connect_quickbooks("acme")
-    _connect_shipstation(books, "acme")
+    books.connect_shipstation("acme")
     for name, value in books.sandbox.env().items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("MELTANO_DATABASE_URI", f"sqlite:///{tmp_path / 'meltano.db'}")

@@ -127,27 +127,13 @@ def test_a_tenant_that_must_reconnect_leaves_the_others_checked(
     assert [r.partition_key for r in paid.run_requests or []] == ["acme"]
 
 
-def _connect_shipstation(box: Box, tenant: str) -> None:
-    env = box.sandbox.env()
-    TokenStore().save(
-        tenant,
-        "shipstation",
-        auth_kind="api_key",
-        api_url=box.sandbox.url("shipstation"),
-        secrets={
-            "api_key": env["LEDGERLINK_SHIPSTATION_API_KEY"],
-            "api_secret": env["LEDGERLINK_SHIPSTATION_API_SECRET"],
-        },
-    )
-
-
 def test_an_invoice_dated_before_the_tenants_history_cutoff_launches_no_run(
     books: Box, instance: dg.DagsterInstance, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """target-shipstation never orders history (invoices dated before its `history_cutoff`,
     by default the day ShipStation was connected): the sensor reads the same setting."""
     books.connect_quickbooks("acme")
-    _connect_shipstation(books, "acme")  # connected today: the default cutoff is today
+    books.connect_shipstation("acme")  # connected today: the default cutoff is today
     instance.add_dynamic_partitions("tenants", ["acme"])
     monkeypatch.delenv("TARGET_SHIPSTATION_HISTORY_CUTOFF", raising=False)
     start = tick(instance, None)

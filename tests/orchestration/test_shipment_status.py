@@ -6,27 +6,15 @@ Needs the command from the fulfilment read-back work (`ledgerlink shipments refr
 from __future__ import annotations
 
 import dagster as dg
-import httpx
 
-from ledgerlink.tokens import TokenStore
 from ledgerlink_orchestration.assets.fulfilment import read_shipments
-from tests import leakcheck
 from tests.orchestration.conftest import Box
 
 
 def test_a_tenant_without_open_orders_reads_back_nothing_and_succeeds(
     box: Box, clean_db: str, instance: dg.DagsterInstance
 ) -> None:
-    url = box.sandbox.url("shipstation")
-    pair = httpx.get(f"{url}/_sandbox/credentials", timeout=30).json()
-    leakcheck.add_issued({pair["apiSecret"]})
-    TokenStore().save(
-        "acme",
-        "shipstation",
-        auth_kind="api_key",
-        api_url=url,
-        secrets={"api_key": pair["apiKey"], "api_secret": pair["apiSecret"]},
-    )
+    box.connect_shipstation("acme")
     instance.add_dynamic_partitions("tenants", ["acme"])
 
     result = dg.materialize(

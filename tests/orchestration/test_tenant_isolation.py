@@ -20,13 +20,11 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
-import httpx
 import psycopg
 import pytest
 from psycopg import sql
 
 from ledgerlink import db, raw_copies
-from ledgerlink.tokens import TokenStore
 from ledgerlink_orchestration.assets.crm import customers_to_pipedrive
 from ledgerlink_orchestration.assets.quickbooks import raw_quickbooks
 from ledgerlink_orchestration.meltano import MeltanoResource
@@ -49,21 +47,6 @@ def second_box(box: Box) -> Iterator[Box]:
         other = Box(sandbox)
         yield other
         leakcheck.add_issued(other.issued())
-
-
-def _connect(box: Box, tenant: str) -> None:
-    box.connect_quickbooks(tenant)
-    url = box.sandbox.url("pipedrive")
-    creds = httpx.get(f"{url}/_sandbox/credentials", timeout=30).json()
-    leakcheck.add_issued({creds["api_token"]})
-    TokenStore().save(
-        tenant,
-        "pipedrive",
-        auth_kind="api_token",
-        api_url=url,
-        account_id=creds["company_domain"],
-        secrets={"api_token": creds["api_token"]},
-    )
 
 
 def _add_customer(box: Box, name: str) -> str:
@@ -139,7 +122,8 @@ def test_two_tenants_on_two_companies_never_touch_each_others_data(
 ) -> None:
     boxes = {"alpha": box, "beta-co": second_box}
     for tenant, company in boxes.items():
-        _connect(company, tenant)
+        company.connect_quickbooks(tenant)
+        company.connect_pipedrive(tenant)
     for name, value in box.sandbox.env().items():  # the app's settings: the same in both
         monkeypatch.setenv(name, value)
     meltano_db = tmp_path / "meltano.db"  # fresh: no bookmarks, each run a full sync
